@@ -1,0 +1,17 @@
+# The CUDA toolkit is optional: the PTX parts of gpt2c (ptxas checks in the test
+# suite, later the GPU code generator) are enabled only when it is present.
+set(GPT2C_CUDA_ROOT "/usr/local/cuda" CACHE PATH "CUDA toolkit root (optional)")
+find_program(GPT2C_PTXAS ptxas HINTS "${GPT2C_CUDA_ROOT}/bin" NO_DEFAULT_PATH)
+if(NOT GPT2C_PTXAS)
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    find_program(GPT2C_PTXAS ptxas HINTS "${CUDAToolkit_BIN_DIR}" NO_DEFAULT_PATH)
+  endif()
+endif()
+if(GPT2C_PTXAS)
+  set(GPT2C_HAVE_CUDA ON)
+  message(STATUS "gpt2c: CUDA toolkit found, ptxas at ${GPT2C_PTXAS}; PTX parts enabled")
+else()
+  set(GPT2C_HAVE_CUDA OFF)
+  message(STATUS "gpt2c: no CUDA toolkit; PTX parts disabled")
+endif()
