@@ -23,6 +23,7 @@ public:
   std::string source() const override { return directory_; }
   const ModelConfig &config() const override { return config_; }
   const std::vector<WeightInfo> &weights() const override { return weights_; }
+  using WeightStore::readFloat32;
   void readFloat32(const std::string &name, std::span<float> out) const override;
   std::optional<std::span<const std::uint8_t>> storedBytes(const std::string &name) const override;
 
