@@ -9,7 +9,7 @@ packages=(
   libclang-rt-22-dev            # sanitizers and libFuzzer for clang 22
   libhalide14-0-dev             # x86 kernel generator (links LLVM 14, own process)
   libfmt-dev libgtest-dev nlohmann-json3-dev
-  cmake ninja-build python3 git ca-certificates
+  cmake ninja-build python3 git ca-certificates time
 )
 
 missing=()
