@@ -1,0 +1,3 @@
+#include "gpt2c/IR/Gpt2Interfaces.h"
+
+#include "gpt2c/IR/Gpt2Interfaces.cpp.inc"
