@@ -8,7 +8,8 @@ namespace gpt2c::bpe {
 namespace {
 
 constexpr bool printsAsItself(int byte) {
-  return (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) || (byte >= 174 && byte <= 255);
+  return (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) ||
+         (byte >= 174 && byte <= 255);
 }
 
 constexpr char32_t kFirstStandIn = 0x100;

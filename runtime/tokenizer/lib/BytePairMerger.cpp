@@ -29,6 +29,7 @@ void BytePairMerger::encodeShort(std::string_view piece, std::vector<std::int32_
     if (pairs[best].rank == kNoMerge)
       break;
     tokens[best] = pairs[best].merged;
+    // Close the gap the right token leaves, in the tokens and in the pairs after it.
     std::copy(tokens + best + 2, tokens + count, tokens + best + 1);
     if (best + 2 < count - 1)
       std::copy(pairs + best + 2, pairs + count - 1, pairs + best + 1);

@@ -13,7 +13,8 @@ namespace gpt2c::test {
 namespace {
 
 // The first index where two id sequences differ, for a readable failure on 286k ids.
-std::size_t firstDifference(const std::vector<std::int32_t> &a, const std::vector<std::int32_t> &b) {
+std::size_t firstDifference(const std::vector<std::int32_t> &a,
+                            const std::vector<std::int32_t> &b) {
   std::size_t i = 0;
   while (i < a.size() && i < b.size() && a[i] == b[i])
     ++i;

@@ -65,7 +65,8 @@ TEST(PreTokenizer, OnlyAnAsciiSpaceJoinsTheNextWord) {
   // U+00A0 and U+3000 are white space but not the optional ' ' of the regex.
   EXPECT_EQ(split("\xC2\xA0non"), (Pieces{"\xC2\xA0", "non"}));
   EXPECT_EQ(split(" \xC2\xA0x"), (Pieces{" ", "\xC2\xA0", "x"}));
-  EXPECT_EQ(split("a\xE3\x80\x80\xE3\x80\x80" "b"), (Pieces{"a", "\xE3\x80\x80", "\xE3\x80\x80", "b"}));
+  EXPECT_EQ(split("a\xE3\x80\x80\xE3\x80\x80" "b"),
+            (Pieces{"a", "\xE3\x80\x80", "\xE3\x80\x80", "b"}));
 }
 
 TEST(PreTokenizer, NonAsciiClasses) {

@@ -48,7 +48,8 @@ inline nlohmann::json syntheticVocab(const std::vector<std::string> &extra) {
 //   256 "aa"  257 "bc"  258 "aaa"  259 "Ġa" (" a")  260 "<|endoftext|>"
 // merged in the order: a a, b c, aa a, Ġ a.
 inline void writeSmallTokenizer(const ScratchDir &dir) {
-  dir.write("vocab.json", syntheticVocab({"aa", "bc", "aaa", "\xC4\xA0" "a", "<|endoftext|>"}).dump());
+  dir.write("vocab.json",
+            syntheticVocab({"aa", "bc", "aaa", "\xC4\xA0" "a", "<|endoftext|>"}).dump());
   dir.write("merges.txt", "#version: 0.2\na a\nb c\naa a\n\xC4\xA0 a\n");
 }
 

@@ -4,13 +4,15 @@
 //
 //   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 //
-// with its leftmost-first, backtracking semantics. So, at each position in turn:
-//  - an apostrophe followed by lowercase s, t, m, d, re, ve or ll is one piece;
+// with its leftmost-first, backtracking semantics. So, at each position in turn,
+// the first of these rules that applies gives the piece:
+//  - an apostrophe followed by lowercase s, t, m, d, re, ve or ll
+//    (an apostrophe inside a run of Other characters stays there: "!'s" is "!'", "s");
 //  - an optional U+0020 space then a maximal run of letters, of numbers, or of
-//    Other characters (neither letter, number nor white space) is one piece;
-//  - a maximal run of white space is one piece when it ends the text; otherwise it
-//    leaves its last character for the next piece (where a final U+0020 space
-//    joins the word after it), and a run of one character is a piece by itself.
+//    Other characters (neither letter, number nor white space);
+//  - white space: its maximal run when that ends the text or is one character
+//    long; else the run less its last character, which starts the next piece
+//    (where a U+0020 space joins the word after it).
 // Classes are those of CharClass.h (\s is the White_Space property).
 //
 // Ill-formed UTF-8: every byte that does not begin a well-formed UTF-8 sequence

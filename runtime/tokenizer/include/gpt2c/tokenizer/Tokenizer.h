@@ -36,6 +36,7 @@ public:
   static Tokenizer fromFiles(const std::filesystem::path &vocabJson,
                              const std::filesystem::path &mergesTxt);
 
+  // A moved-from Tokenizer may only be assigned to or destroyed.
   Tokenizer(Tokenizer &&other) noexcept;
   Tokenizer &operator=(Tokenizer &&other) noexcept;
   ~Tokenizer();
