@@ -14,7 +14,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.gpt2c_obj_root, "lit")
-config.excludes = ["unit", "fuzz", "codegen", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.excludes = ["unit", "fuzz", "codegen", "utils", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
 
 # Our tools first, then FileCheck/not/count of LLVM 22; never an LLVM from PATH.
 config.environment["PATH"] = os.pathsep.join(

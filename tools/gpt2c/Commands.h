@@ -7,8 +7,16 @@ namespace gpt2c::driver {
 
 extern llvm::cl::SubCommand importCommand;
 extern llvm::cl::SubCommand synthCommand;
+extern llvm::cl::SubCommand tokenizeCommand;
+extern llvm::cl::SubCommand runCommand;
+extern llvm::cl::SubCommand logitsCommand;
+extern llvm::cl::SubCommand evalCommand;
 
 int runImport();
 int runSynth();
+int runTokenize();
+int runRun();
+int runLogits();
+int runEval();
 
 } // namespace gpt2c::driver

@@ -1,0 +1,71 @@
+#include "Session.h"
+
+#include "gpt2c/checkpoint/WeightStore.h"
+#include "gpt2c/interpreter/InterpreterBackend.h"
+#include "gpt2c/support/Error.h"
+#include "gpt2c/support/ThreadPool.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace gpt2c::driver {
+namespace fs = std::filesystem;
+
+std::unique_ptr<Backend> openBackend(const std::string &model, const std::string &backend) {
+  if (backend == "interp" || backend == "interp-f64")
+    return std::make_unique<interp::InterpreterBackend>(
+        openModel(model), backend == "interp" ? interp::Precision::F32 : interp::Precision::F64);
+  fail("--backend: unknown backend '{}' (available: interp, interp-f64)", backend);
+}
+
+Tokenizer loadTokenizer(const std::string &explicitDir, const std::string &model) {
+  auto hasFiles = [](const fs::path &dir) {
+    return fs::is_regular_file(dir / "vocab.json") && fs::is_regular_file(dir / "merges.txt");
+  };
+  if (!explicitDir.empty())
+    return Tokenizer::fromDirectory(explicitDir);
+  if (!model.starts_with("synthetic:") && hasFiles(model))
+    return Tokenizer::fromDirectory(model);
+  if (const char *env = std::getenv("GPT2C_TOKENIZER_DIR"); env && *env)
+    return Tokenizer::fromDirectory(env);
+  fs::path shared = fs::path("..") / "shared" / "tokenizer" / "gpt2";
+  if (hasFiles(shared))
+    return Tokenizer::fromDirectory(shared);
+  fail("no GPT-2 tokenizer found for {}: pass --tokenizer DIR (a directory with GPT-2's "
+       "vocab.json and merges.txt) or set GPT2C_TOKENIZER_DIR",
+       model);
+}
+
+std::vector<std::int32_t> parseIds(const std::string &text) {
+  std::vector<std::int32_t> ids;
+  const char *cursor = text.data(), *end = text.data() + text.size();
+  while (cursor < end) {
+    if (*cursor == ',' || *cursor == ' ') {
+      ++cursor;
+      continue;
+    }
+    std::int32_t id = 0;
+    auto [next, error] = std::from_chars(cursor, end, id);
+    if (error != std::errc() || next == cursor || id < 0)
+      fail("--ids: '{}' is not a list of non-negative token ids (e.g. 464,2068,7586)", text);
+    ids.push_back(id);
+    cursor = next;
+  }
+  return ids;
+}
+
+std::string readBinaryFile(const std::string &path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    fail("{}: cannot open", path);
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  return bytes.str();
+}
+
+void setThreads(unsigned threads) { ThreadPool::setDefaultThreads(threads); }
+
+} // namespace gpt2c::driver

@@ -1,0 +1,32 @@
+#pragma once
+// What the model-running subcommands (run, logits, eval, tokenize) share: opening
+// a MODEL as a backend, finding its tokenizer, parsing id lists and reading files.
+#include "gpt2c/runtime/Backend.h"
+#include "gpt2c/tokenizer/Tokenizer.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpt2c::driver {
+
+// MODEL (an HF directory or synthetic:CONFIG[:SEED]) behind the named backend:
+// "interp" (float32 reference interpreter) or "interp-f64".
+std::unique_ptr<Backend> openBackend(const std::string &model, const std::string &backend);
+
+// The tokenizer for MODEL: `explicitDir` when given, else MODEL's own directory when
+// it holds vocab.json and merges.txt, else $GPT2C_TOKENIZER_DIR, else
+// ../shared/tokenizer/gpt2 beside the working directory. Throws with a hint when
+// none is found.
+Tokenizer loadTokenizer(const std::string &explicitDir, const std::string &model);
+
+// "1,2,3" or "1 2 3" -> ids; throws on anything else.
+std::vector<std::int32_t> parseIds(const std::string &text);
+
+std::string readBinaryFile(const std::string &path);
+
+// Sizes the process thread pool (0: one thread per core); call before any work.
+void setThreads(unsigned threads);
+
+} // namespace gpt2c::driver
