@@ -73,6 +73,14 @@ TEST(LogitMath, CompareMatchesAHandComputation) {
   EXPECT_FALSE(comparison.top1Agrees());
 }
 
+TEST(LogitMath, KlDivergenceSumsEveryToken) {
+  // P = (0.7, 0.2, 0.1), Q = (0.5, 0.25, 0.25):
+  // 0.7 log 1.4 + 0.2 log 0.8 + 0.1 log 0.4 = 0.23553057 - 0.04462871 - 0.09162907.
+  const std::vector<float> p = {std::log(0.7f), std::log(0.2f), std::log(0.1f)};
+  const std::vector<float> q = {std::log(0.5f), std::log(0.25f), std::log(0.25f)};
+  EXPECT_NEAR(compareLogits(p, q).klDivergence, 0.0992727821, 1e-6);
+}
+
 TEST(LogitMath, KlDivergenceIsInfiniteWhereQRulesOutWhatPAllows) {
   const std::vector<float> p = {0.0f, 0.0f};
   const std::vector<float> q = {0.0f, kMinusInf};

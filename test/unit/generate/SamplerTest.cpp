@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -56,7 +57,9 @@ void expectDistribution(const std::vector<TokenProbability> &actual,
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
     EXPECT_EQ(actual[i].id, expected[i].id) << "entry " << i;
-    EXPECT_NEAR(actual[i].probability, expected[i].probability, 1e-6) << "entry " << i;
+    // Relative: logits are floats, so log(0.3) and its softmax carry ~1e-7 errors.
+    EXPECT_NEAR(actual[i].probability, expected[i].probability, 1e-6 * expected[i].probability)
+        << "entry " << i;
   }
 }
 
@@ -166,6 +169,50 @@ TEST(Sampler, TopPKeepsTheSmallestSetWhoseMassReachesP) {
   std::vector<int> counts = drawCounts(sampler, logits, 4000);
   EXPECT_EQ(counts[0] + counts[2], 0);
   EXPECT_NEAR(counts[1] / 4000.0, 0.625, 0.03);
+}
+
+TEST(Sampler, TopPStopsAsSoonAsTheMassIsReachedExactly) {
+  // Four equal tokens: exactly 1/4 each, so p = 1/2 is reached by two of them,
+  // the lower ids first among the tied.
+  const std::vector<float> uniform(4, 0.0f);
+  expectDistribution(Sampler(withOptions(1.0, 0, 0.5)).distribution(uniform),
+                     {{0, 0.5}, {1, 0.5}});
+  expectDistribution(Sampler(withOptions(1.0, 0, 0.75)).distribution(uniform),
+                     {{0, 1.0 / 3}, {1, 1.0 / 3}, {2, 1.0 / 3}});
+  expectDistribution(Sampler(withOptions(1.0, 0, 0.26)).distribution(uniform),
+                     {{0, 0.5}, {1, 0.5}});
+}
+
+TEST(Sampler, TopPOverAGpt2SizedVocabularyMatchesAFullSort) {
+  // Many tied scores and a long tail; the reference ranks everything with one sort.
+  std::vector<float> logits(50257);
+  for (std::size_t id = 0; id < logits.size(); ++id)
+    logits[id] = -0.05f * static_cast<float>((id * 7919) % 211);
+  std::vector<std::int32_t> byRank(logits.size());
+  for (std::size_t id = 0; id < byRank.size(); ++id)
+    byRank[id] = static_cast<std::int32_t>(id);
+  std::sort(byRank.begin(), byRank.end(), [&](std::int32_t a, std::int32_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  });
+  double total = 0.0;
+  for (float logit : logits)
+    total += std::exp(static_cast<double>(logit));
+
+  for (double topP : {0.01, 0.3, 0.9, 0.999}) {
+    std::vector<TokenProbability> expected;
+    double mass = 0.0;
+    for (std::size_t rank = 0; rank < byRank.size() && mass < topP; ++rank) {
+      double probability = std::exp(static_cast<double>(logits[byRank[rank]])) / total;
+      mass += probability;
+      expected.push_back({byRank[rank], probability});
+    }
+    for (TokenProbability &entry : expected)
+      entry.probability /= mass;
+    std::sort(expected.begin(), expected.end(),
+              [](const TokenProbability &a, const TokenProbability &b) { return a.id < b.id; });
+    SCOPED_TRACE(testing::Message() << "top-p " << topP << ", " << expected.size() << " kept");
+    expectDistribution(Sampler(withOptions(1.0, 0, topP)).distribution(logits), expected);
+  }
 }
 
 TEST(Sampler, TopPAppliesToTheTopKSurvivors) {

@@ -11,10 +11,11 @@
 //     lowest id among ties. Nothing is drawn and the generator does not advance.
 //     Otherwise scores become s / T.
 //  3. Top-k (0 < k < V): rank tokens by score, highest first, lower id first among
-//     equal scores; keep the first k (selected with nth_element, no full sort).
+//     equal scores; keep the first k (one pass with a k-entry heap, no sort).
 //  4. Top-p (p < 1): take the softmax over the kept tokens; going down the ranking,
 //     keep the shortest prefix whose probabilities add up to p (within 1e-12, so
-//     that 0.5 + 0.3 reaches 0.8 despite rounding).
+//     that 0.5 + 0.3 reaches 0.8 despite rounding). Only that prefix is sorted:
+//     tokens are split off by falling weight thresholds (std::partition).
 //  5. Softmax in double over what is kept, computed as exp((s - s_max) / T) /
 //     sum, which cannot overflow. Tokens whose probability is exactly 0 are dropped.
 //  6. Inverse-CDF draw: u = Xoshiro256StarStar::nextDouble() (one draw per sampled
@@ -65,8 +66,25 @@ public:
                                              std::span<const std::int32_t> context = {}) const;
 
 private:
+  struct RankedToken {
+    double score;
+    double weight; // exp((score - max) / T)
+    std::int32_t id;
+  };
+
+  // Steps 0 and 1 into scores_.
+  void computeScores(std::span<const float> logits, std::span<const std::int32_t> context) const;
+  // Steps 3 to 5 into distribution_, from scores_.
+  void computeDistribution() const;
+
   SamplingOptions options_;
   Xoshiro256StarStar random_;
+  // Buffers reused from token to token: a vocabulary-sized allocation per token
+  // costs more than the arithmetic.
+  mutable std::vector<double> scores_;
+  mutable std::vector<bool> penalized_;
+  mutable std::vector<RankedToken> kept_;
+  mutable std::vector<TokenProbability> distribution_;
 };
 
 // The highest logit's id, the lowest id among ties (no penalty, no options).
