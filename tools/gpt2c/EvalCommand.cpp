@@ -23,8 +23,7 @@ using llvm::cl::init;
 using llvm::cl::sub;
 using llvm::cl::value_desc;
 
-llvm::cl::opt<std::string> model(llvm::cl::Positional, llvm::cl::Required,
-                                 desc("<HF directory | synthetic:CONFIG[:SEED]>"), sub(evalCommand));
+ModelOptions common(evalCommand);
 llvm::cl::opt<std::string> perplexityFile("perplexity", desc("Text file whose perplexity to measure"),
                                           value_desc("FILE"), sub(evalCommand));
 llvm::cl::opt<int64_t> window("window", desc("Tokens per window (default: n_positions)"), init(0),
@@ -41,17 +40,11 @@ llvm::cl::opt<std::string> promptsFile("prompts", desc("Prompts, one per line"),
 llvm::cl::opt<int64_t> greedy("greedy", desc("Greedy tokens generated per prompt (default 32)"),
                               init(32), sub(evalCommand));
 llvm::cl::opt<bool> json("json", desc("Print the result as JSON"), sub(evalCommand));
-llvm::cl::opt<std::string> backendName("backend", desc("Executor of MODEL: interp (default) or interp-f64"),
-                                       init("interp"), sub(evalCommand));
-llvm::cl::opt<std::string> tokenizerDir("tokenizer", desc("Directory with vocab.json and merges.txt"),
-                                        value_desc("DIR"), sub(evalCommand));
-llvm::cl::opt<unsigned> threads("threads", desc("Worker threads (default: one per core)"), init(0),
-                                sub(evalCommand));
 
 int evaluatePerplexity() {
-  Tokenizer tokenizer = loadTokenizer(tokenizerDir, model);
+  Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
   std::vector<std::int32_t> ids = tokenizer.encode(readBinaryFile(perplexityFile));
-  std::unique_ptr<Backend> backend = openBackend(model, backendName);
+  std::unique_ptr<Backend> backend = openBackend(common.model, common.backend);
   PerplexityOptions options;
   options.window = window ? window.getValue() : backend->config().nPositions;
   if (maxWindows.getNumOccurrences())
@@ -80,7 +73,7 @@ int evaluatePerplexity() {
 int evaluateComparison() {
   if (promptsFile.empty())
     fail("--compare-to needs --prompts FILE (one prompt per line)");
-  Tokenizer tokenizer = loadTokenizer(tokenizerDir, model);
+  Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
   std::vector<std::vector<std::int32_t>> prompts;
   std::istringstream lines(readBinaryFile(promptsFile));
   for (std::string line; std::getline(lines, line);) {
@@ -92,7 +85,7 @@ int evaluateComparison() {
   if (prompts.empty())
     fail("{}: no prompts (one per line)", promptsFile.getValue());
   std::unique_ptr<Backend> reference = openBackend(compareTo, compareBackend);
-  std::unique_ptr<Backend> candidate = openBackend(model, backendName);
+  std::unique_ptr<Backend> candidate = openBackend(common.model, common.backend);
   ComparisonSummary summary = compareBackends(*reference, *candidate, prompts, greedy);
   if (json) {
     llvm::outs() << summary.toJson() << "\n";
@@ -110,7 +103,7 @@ int evaluateComparison() {
 } // namespace
 
 int runEval() {
-  setThreads(threads);
+  setThreads(common.threads);
   bool perplexity = !perplexityFile.empty(), comparison = !compareTo.empty();
   if (perplexity == comparison)
     fail("give exactly one of --perplexity FILE and --compare-to OTHER");

@@ -22,8 +22,7 @@ using llvm::cl::init;
 using llvm::cl::sub;
 using llvm::cl::value_desc;
 
-llvm::cl::opt<std::string> model(llvm::cl::Positional, llvm::cl::Required,
-                                 desc("<HF directory | synthetic:CONFIG[:SEED]>"), sub(logitsCommand));
+ModelOptions common(logitsCommand);
 llvm::cl::opt<std::string> prompt("prompt", desc("Prompt text"), value_desc("TEXT"), sub(logitsCommand));
 llvm::cl::opt<std::string> ids("ids", desc("Prompt token ids, e.g. 464,2068,7586"), value_desc("IDS"),
                                sub(logitsCommand));
@@ -32,23 +31,17 @@ llvm::cl::opt<bool> allPositions("all-positions",
                                  sub(logitsCommand));
 llvm::cl::opt<std::string> output("o", llvm::cl::Required, desc("Output file (raw float32)"),
                                   value_desc("FILE"), sub(logitsCommand));
-llvm::cl::opt<std::string> backendName("backend", desc("Executor: interp (default) or interp-f64"),
-                                       init("interp"), sub(logitsCommand));
-llvm::cl::opt<std::string> tokenizerDir("tokenizer", desc("Directory with vocab.json and merges.txt"),
-                                        value_desc("DIR"), sub(logitsCommand));
-llvm::cl::opt<unsigned> threads("threads", desc("Worker threads (default: one per core)"), init(0),
-                                sub(logitsCommand));
 } // namespace
 
 int runLogits() {
-  setThreads(threads);
+  setThreads(common.threads);
   if (prompt.getNumOccurrences() == ids.getNumOccurrences())
     fail("give exactly one of --prompt TEXT and --ids LIST");
   std::vector<std::int32_t> tokens =
-      ids.getNumOccurrences() ? parseIds(ids) : loadTokenizer(tokenizerDir, model).encode(prompt);
+      ids.getNumOccurrences() ? parseIds(ids) : loadTokenizer(common.tokenizerDir, common.model).encode(prompt);
   if (tokens.empty())
     fail("the prompt has no tokens");
-  std::unique_ptr<Backend> backend = openBackend(model, backendName);
+  std::unique_ptr<Backend> backend = openBackend(common.model, common.backend);
   std::vector<float> logits = backend->forward(tokens, allPositions);
 
   // Written beside the target and renamed, so a failure never leaves a partial file.

@@ -21,8 +21,7 @@ using llvm::cl::init;
 using llvm::cl::sub;
 using llvm::cl::value_desc;
 
-llvm::cl::opt<std::string> model(llvm::cl::Positional, llvm::cl::Required,
-                                 desc("<HF directory | synthetic:CONFIG[:SEED]>"), sub(runCommand));
+ModelOptions common(runCommand);
 llvm::cl::opt<std::string> prompt("prompt", desc("Prompt text"), value_desc("TEXT"),
                                   sub(runCommand));
 llvm::cl::opt<std::string> promptFile("prompt-file", desc("Read the prompt from FILE (bytes as they are)"),
@@ -46,16 +45,10 @@ llvm::cl::opt<bool> ignoreEndOfText("ignore-eos", desc("Do not stop at <|endofte
                                     sub(runCommand));
 llvm::cl::opt<bool> special("special", desc("Parse special tokens such as <|endoftext|> in the prompt"),
                             sub(runCommand));
-llvm::cl::opt<std::string> backendName("backend", desc("Executor: interp (default) or interp-f64"),
-                                       init("interp"), sub(runCommand));
-llvm::cl::opt<std::string> tokenizerDir("tokenizer", desc("Directory with vocab.json and merges.txt"),
-                                        value_desc("DIR"), sub(runCommand));
-llvm::cl::opt<unsigned> threads("threads", desc("Worker threads (default: one per core)"), init(0),
-                                sub(runCommand));
 } // namespace
 
 int runRun() {
-  setThreads(threads);
+  setThreads(common.threads);
   if (prompt.getNumOccurrences() + promptFile.getNumOccurrences() != 1)
     fail("give exactly one of --prompt TEXT and --prompt-file FILE");
   std::string promptText = promptFile.getNumOccurrences() ? readBinaryFile(promptFile) : prompt;
@@ -75,9 +68,9 @@ int runRun() {
   options.sampling.seed = seed;
   options.sampling.validate();
 
-  Tokenizer tokenizer = loadTokenizer(tokenizerDir, model);
+  Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
   std::vector<std::int32_t> ids = tokenizer.encode(promptText, EncodeOptions{.allowSpecial = special});
-  std::unique_ptr<Backend> backend = openBackend(model, backendName);
+  std::unique_ptr<Backend> backend = openBackend(common.model, common.backend);
   if (std::int64_t(ids.size()) >= backend->config().nPositions)
     fail("the prompt has {} tokens; the model's context holds {} and one must remain for output",
          ids.size(), backend->config().nPositions);

@@ -14,6 +14,16 @@
 namespace gpt2c::driver {
 namespace fs = std::filesystem;
 
+ModelOptions::ModelOptions(llvm::cl::SubCommand &command)
+    : model(llvm::cl::Positional, llvm::cl::Required,
+            llvm::cl::desc("<HF directory | synthetic:CONFIG[:SEED]>"), llvm::cl::sub(command)),
+      backend("backend", llvm::cl::desc("Executor: interp (default) or interp-f64"),
+              llvm::cl::init("interp"), llvm::cl::sub(command)),
+      tokenizerDir("tokenizer", llvm::cl::desc("Directory with vocab.json and merges.txt"),
+                   llvm::cl::value_desc("DIR"), llvm::cl::sub(command)),
+      threads("threads", llvm::cl::desc("Worker threads (default: one per core)"), llvm::cl::init(0),
+              llvm::cl::sub(command)) {}
+
 std::unique_ptr<Backend> openBackend(const std::string &model, const std::string &backend) {
   if (backend == "interp" || backend == "interp-f64")
     return std::make_unique<interp::InterpreterBackend>(

@@ -4,12 +4,24 @@
 #include "gpt2c/runtime/Backend.h"
 #include "gpt2c/tokenizer/Tokenizer.h"
 
+#include "llvm/Support/CommandLine.h"
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace gpt2c::driver {
+
+// The options of every model-running subcommand: MODEL, --backend, --tokenizer,
+// --threads. Each subcommand holds one, constructed with its SubCommand.
+struct ModelOptions {
+  explicit ModelOptions(llvm::cl::SubCommand &command);
+  llvm::cl::opt<std::string> model;
+  llvm::cl::opt<std::string> backend;
+  llvm::cl::opt<std::string> tokenizerDir;
+  llvm::cl::opt<unsigned> threads;
+};
 
 // MODEL (an HF directory or synthetic:CONFIG[:SEED]) behind the named backend:
 // "interp" (float32 reference interpreter) or "interp-f64".
