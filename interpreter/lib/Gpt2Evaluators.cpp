@@ -283,6 +283,102 @@ void evaluateLmHead(gpt2::LmHeadOp op, Frame &frame) {
   });
 }
 
+void evaluateFusedLinear(gpt2::FusedLinearOp op, Frame &frame) {
+  withPrecision(frame, [&]<typename T>() {
+    Tensor<T> input = frame.tensor<T>(op.getInput());
+    const Tensor<T> weight = frame.tensor<T>(op.getWeight());
+    const Tensor<T> bias = frame.tensor<T>(op.getBias());
+    std::int64_t k = weight.dim(0), n = weight.dim(1), m = input.size() / k;
+    if (op.getGamma()) {
+      Tensor<T> normed(input.shape());
+      kernels::layerNorm(m, k, input.data(), frame.tensor<T>(op.getGamma()).data(),
+                         frame.tensor<T>(op.getBeta()).data(),
+                         op.getEpsilon()->convertToDouble(), normed.mutableData());
+      input = normed;
+    }
+    std::vector<std::int64_t> shape = input.shape();
+    shape.back() = n;
+    Tensor<T> result(shape);
+    T *out = result.mutableData();
+    for (std::int64_t row = 0; row < m; ++row)
+      std::copy_n(bias.data(), n, out + row * n);
+    kernels::matmul(m, n, k, input.data(), k, weight.data(), n, out, n, /*accumulate=*/true);
+    if (op.getGelu())
+      kernels::gelu(result.size(), out, out);
+    if (op.getResidual()) {
+      const Tensor<T> residual = frame.tensor<T>(op.getResidual());
+      if (residual.shape() != result.shape())
+        Frame::fail(op, "residual has a different run-time shape");
+      for (std::int64_t i = 0; i < result.size(); ++i)
+        out[i] += residual.data()[i];
+    }
+    frame.set(op.getResult(), std::move(result));
+  });
+}
+
+void evaluateAttention(gpt2::AttentionOp op, Frame &frame) {
+  withPrecision(frame, [&]<typename T>() {
+    const Tensor<T> query = frame.tensor<T>(op.getQuery());
+    const Tensor<T> keys = frame.tensor<T>(op.getKeys());
+    const Tensor<T> values = frame.tensor<T>(op.getValues());
+    std::int64_t past = frame.index(op.getPastLength()), length = frame.index(op.getLength());
+    std::int64_t batch = query.dim(0), heads = query.dim(1), tokens = query.dim(2),
+                 headDim = query.dim(3), capacity = keys.dim(2);
+    if (keys.dim(0) != batch)
+      Frame::fail(op, "query batch " + std::to_string(batch) + " differs from cache batch " +
+                          std::to_string(keys.dim(0)));
+    if (length < 1 || length > capacity)
+      Frame::fail(op, "reading " + std::to_string(length) + " key positions from a cache of capacity " +
+                          std::to_string(capacity));
+    if (past < 0)
+      Frame::fail(op, "negative past length " + std::to_string(past));
+    T scale = T(op.getScale().convertToFloat());
+    const T lowest = std::numeric_limits<T>::lowest();
+    Tensor<T> result(query.shape());
+    T *out = result.mutableData();
+    std::vector<T> keysTransposed(std::size_t(headDim * length)), scores(std::size_t(tokens * length));
+    for (std::int64_t bh = 0; bh < batch * heads; ++bh) {
+      const T *q = query.data() + bh * tokens * headDim;
+      const T *k = keys.data() + bh * capacity * headDim;
+      const T *v = values.data() + bh * capacity * headDim;
+      kernels::transpose(headDim, length, k, keysTransposed.data());
+      kernels::matmul(tokens, length, headDim, q, headDim, keysTransposed.data(), length,
+                      scores.data(), length, false);
+      for (std::int64_t i = 0; i < tokens; ++i)
+        for (std::int64_t j = 0; j < length; ++j) {
+          T &score = scores[std::size_t(i * length + j)];
+          score = (op.getCausal() && j > past + i) ? lowest : score * scale;
+        }
+      kernels::softmax(tokens, length, scores.data(), scores.data());
+      kernels::matmul(tokens, headDim, length, scores.data(), length, v, headDim,
+                      out + bh * tokens * headDim, headDim, false);
+    }
+    frame.set(op.getResult(), std::move(result));
+  });
+}
+
+void evaluateLastToken(gpt2::LastTokenOp op, Frame &frame) {
+  withPrecision(frame, [&]<typename T>() {
+    const Tensor<T> input = frame.tensor<T>(op.getInput());
+    std::int64_t axis = op.getAxis(), positions = input.dim(axis);
+    if (positions < 1)
+      Frame::fail(op, "no position to take along axis " + std::to_string(axis));
+    // [outer, positions, inner] -> [outer, 1, inner]
+    std::int64_t outer = 1, inner = 1;
+    for (std::int64_t d = 0; d < axis; ++d)
+      outer *= input.dim(d);
+    for (std::int64_t d = axis + 1; d < input.rank(); ++d)
+      inner *= input.dim(d);
+    std::vector<std::int64_t> shape = input.shape();
+    shape[std::size_t(axis)] = 1;
+    Tensor<T> result(shape);
+    T *out = result.mutableData();
+    for (std::int64_t o = 0; o < outer; ++o)
+      std::copy_n(input.data() + (o * positions + positions - 1) * inner, inner, out + o * inner);
+    frame.set(op.getResult(), std::move(result));
+  });
+}
+
 template <typename OpT, void (*Evaluate)(OpT, Frame &)>
 struct Evaluator
     : public gpt2::EvaluableOpInterface::ExternalModel<Evaluator<OpT, Evaluate>, OpT> {
@@ -314,6 +410,10 @@ void registerGpt2Evaluators(DialectRegistry &registry) {
         *context);
     gpt2::SoftmaxOp::attachInterface<Evaluator<gpt2::SoftmaxOp, evaluateSoftmax>>(*context);
     gpt2::LmHeadOp::attachInterface<Evaluator<gpt2::LmHeadOp, evaluateLmHead>>(*context);
+    gpt2::FusedLinearOp::attachInterface<Evaluator<gpt2::FusedLinearOp, evaluateFusedLinear>>(
+        *context);
+    gpt2::AttentionOp::attachInterface<Evaluator<gpt2::AttentionOp, evaluateAttention>>(*context);
+    gpt2::LastTokenOp::attachInterface<Evaluator<gpt2::LastTokenOp, evaluateLastToken>>(*context);
   });
 }
 

@@ -78,7 +78,11 @@ void prepareContext(MLIRContext &context) {
 }
 
 Interpreter::Interpreter(func::FuncOp function, const WeightStore &store, Precision precision)
-    : function_(function), precision_(precision), weights_(store) {
+    : Interpreter(function, std::make_shared<WeightCache>(store), precision) {}
+
+Interpreter::Interpreter(func::FuncOp function, std::shared_ptr<WeightCache> weights,
+                         Precision precision)
+    : function_(function), precision_(precision), weights_(std::move(weights)) {
   if (!function.getBody().hasOneBlock())
     throw Error("interpreter: @" + function.getSymName().str() +
                 " must have a single block (no control flow)");
@@ -112,7 +116,7 @@ std::vector<RuntimeValue> Interpreter::run(std::vector<RuntimeValue> arguments) 
     throw Error(fmt::format("interpreter: @{} takes {} arguments, got {}",
                             function_.getSymName().str(), function_.getNumArguments(),
                             arguments.size()));
-  Frame frame(precision_, weights_);
+  Frame frame(precision_, *weights_);
   for (unsigned i = 0; i < arguments.size(); ++i) {
     checkArgument(i, arguments[i]);
     frame.set(function_.getArgument(i), std::move(arguments[i]));

@@ -44,3 +44,12 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, i
     return emitError() << "tie_word_embeddings must be true or false";
   return success();
 }
+
+LogicalResult Int8QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t axis,
+                                    int64_t groupSize) {
+  if (axis != 0 && axis != 1)
+    return emitError() << "int8 quantization axis must be 0 or 1, got " << axis;
+  if (groupSize < 0)
+    return emitError() << "int8 group size must not be negative, got " << groupSize;
+  return success();
+}

@@ -55,6 +55,14 @@ LogicalResult expectSameShape(Operation *op, StringRef whatA, Value a, StringRef
   return success();
 }
 
+// Float storage (f32, f16, bf16): biases, gains and other vectors are never quantized.
+LogicalResult expectFloatWeight(Operation *op, StringRef what, Value value) {
+  if (isa<FloatType>(cast<RankedTensorType>(value.getType()).getElementType()))
+    return success();
+  return op->emitOpError() << "expects " << what << " stored as f32, f16 or bf16, got "
+                           << value.getType();
+}
+
 int64_t dim(Value value, int64_t index) {
   return cast<RankedTensorType>(value.getType()).getDimSize(index);
 }
@@ -91,8 +99,24 @@ LogicalResult WeightStoreOp::verify() {
 LogicalResult WeightOp::verify() {
   if (getTensorName().empty())
     return emitOpError() << "needs a non-empty tensor name";
-  if (!getResult().getType().hasStaticShape())
-    return emitOpError() << "result must have a static shape, got " << getResult().getType();
+  RankedTensorType type = getResult().getType();
+  if (!type.hasStaticShape())
+    return emitOpError() << "result must have a static shape, got " << type;
+  auto quant = dyn_cast_or_null<Int8QuantAttr>(type.getEncoding());
+  if (type.getElementType().isInteger(8) != bool(quant))
+    return emitOpError() << "an i8 weight needs a #gpt2.int8 encoding and only an i8 weight may "
+                            "have one, got "
+                         << type;
+  if (type.getEncoding() && !quant)
+    return emitOpError() << "unsupported weight encoding " << type.getEncoding();
+  if (quant) {
+    if (type.getRank() != 2)
+      return emitOpError() << "int8 weights must be matrices, got " << type;
+    int64_t reduced = type.getDimSize(1 - quant.getAxis());
+    if (quant.getGroupSize() != 0 && reduced % quant.getGroupSize() != 0)
+      return emitOpError() << "group size " << quant.getGroupSize()
+                           << " does not divide the " << reduced << " values of each channel";
+  }
   return success();
 }
 
@@ -135,6 +159,8 @@ LogicalResult LayerNormOp::verify() {
   int64_t last = rank(getInput()) - 1;
   if (failed(expectRank(*this, "gamma", getGamma(), 1, "[E]")) ||
       failed(expectRank(*this, "beta", getBeta(), 1, "[E]")) ||
+      failed(expectFloatWeight(*this, "gamma", getGamma())) ||
+      failed(expectFloatWeight(*this, "beta", getBeta())) ||
       failed(expectSameDim(*this, "gamma width", getGamma(), 0, "input width", getInput(), last)) ||
       failed(expectSameDim(*this, "beta width", getBeta(), 0, "input width", getInput(), last)) ||
       failed(expectSameShape(*this, "result", getResult(), "input", getInput())))
@@ -150,6 +176,7 @@ LogicalResult LinearOp::verify() {
   int64_t last = rank(getInput()) - 1;
   if (failed(expectRank(*this, "weight", getWeight(), 2, "[K, N] (input features, output features)")) ||
       failed(expectRank(*this, "bias", getBias(), 1, "[N]")) ||
+      failed(expectFloatWeight(*this, "bias", getBias())) ||
       failed(expectSameDim(*this, "weight rows", getWeight(), 0, "input width", getInput(), last)) ||
       failed(expectSameDim(*this, "bias width", getBias(), 0, "weight columns", getWeight(), 1)) ||
       failed(expectSameLeadingDims(*this, getInput(), getResult())))
@@ -294,4 +321,73 @@ LogicalResult LmHeadOp::verify() {
       failed(expectSameLeadingDims(*this, getInput(), getResult())))
     return failure();
   return expectSameDim(*this, "result width", getResult(), last, "vocabulary size", getWeight(), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Fused operations
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusedLinearOp::verify() {
+  if (rank(getInput()) < 1)
+    return emitOpError() << "expects an input of rank >= 1";
+  int64_t last = rank(getInput()) - 1;
+  if (failed(expectRank(*this, "weight", getWeight(), 2, "[K, N] (input features, output features)")) ||
+      failed(expectRank(*this, "bias", getBias(), 1, "[N]")) ||
+      failed(expectFloatWeight(*this, "bias", getBias())) ||
+      failed(expectSameDim(*this, "weight rows", getWeight(), 0, "input width", getInput(), last)) ||
+      failed(expectSameDim(*this, "bias width", getBias(), 0, "weight columns", getWeight(), 1)) ||
+      failed(expectSameLeadingDims(*this, getInput(), getResult())) ||
+      failed(expectSameDim(*this, "result width", getResult(), last, "weight columns", getWeight(), 1)))
+    return failure();
+  if (bool(getGamma()) != bool(getBeta()) || bool(getGamma()) != getEpsilon().has_value())
+    return emitOpError() << "a layer-norm prologue needs gamma, beta and epsilon together";
+  if (getGamma()) {
+    if (failed(expectRank(*this, "gamma", getGamma(), 1, "[K]")) ||
+        failed(expectRank(*this, "beta", getBeta(), 1, "[K]")) ||
+        failed(expectFloatWeight(*this, "gamma", getGamma())) ||
+        failed(expectFloatWeight(*this, "beta", getBeta())) ||
+        failed(expectSameDim(*this, "gamma width", getGamma(), 0, "input width", getInput(), last)) ||
+        failed(expectSameDim(*this, "beta width", getBeta(), 0, "input width", getInput(), last)))
+      return failure();
+    if (!(getEpsilon()->convertToDouble() > 0.0))
+      return emitOpError() << "epsilon must be positive, got " << getEpsilon()->convertToDouble();
+  }
+  if (getResidual())
+    return expectSameShape(*this, "residual", getResidual(), "result", getResult());
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(expectRank(*this, "query", getQuery(), 4, "[B, H, T, D]")) ||
+      failed(verifyCacheLike(*this, "query", getQuery(), getKeys())) ||
+      failed(expectSameShape(*this, "values", getValues(), "keys", getKeys())) ||
+      failed(expectSameShape(*this, "result", getResult(), "query", getQuery())))
+    return failure();
+  if (!(getScale().convertToFloat() > 0.0f))
+    return emitOpError() << "scale must be positive, got " << getScale().convertToFloat();
+  return success();
+}
+
+LogicalResult LastTokenOp::verify() {
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= rank(getInput()))
+    return emitOpError() << "axis " << axis << " is out of range for " << getInput().getType();
+  if (rank(getResult()) != rank(getInput()))
+    return emitOpError() << "result rank (" << rank(getResult()) << ") does not match input rank ("
+                         << rank(getInput()) << ")";
+  if (dim(getResult(), axis) != 1)
+    return emitOpError() << "result must have one position along axis " << axis << ", got "
+                         << getResult().getType();
+  for (int64_t d = 0; d < rank(getInput()); ++d)
+    if (d != axis && failed(expectSameDim(*this, "result dimension " + std::to_string(d), getResult(),
+                                          d, "input dimension " + std::to_string(d), getInput(), d)))
+      return failure();
+  return success();
+}
+
+OpFoldResult LastTokenOp::fold(FoldAdaptor) {
+  // The last of a single position is the input itself.
+  if (getInput().getType() == getResult().getType() && dim(getInput(), getAxis()) == 1)
+    return getInput();
+  return {};
 }

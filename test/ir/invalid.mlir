@@ -57,7 +57,7 @@ func.func @empty_name() {
 
 gpt2.weight_store @weights "synthetic:tiny:1"
 func.func @integer_weight() {
-  // expected-error @+1 {{result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer values}}
   %w = gpt2.weight @weights["wte.weight"] : tensor<8xi32>
   return
 }
@@ -308,5 +308,113 @@ func.func @lm_head_vocab(%x: tensor<?x?x8xf32>, %w: tensor<10x8xf32>) {
 func.func @gelu_types(%x: tensor<?x8xf32>) {
   // expected-error @+1 {{use of value '%x' expects different type than prior uses}}
   %0 = gpt2.gelu %x : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+gpt2.weight_store @weights "synthetic:tiny:1"
+func.func @int8_without_encoding() {
+  // expected-error @+1 {{an i8 weight needs a #gpt2.int8 encoding}}
+  %w = gpt2.weight @weights["h.0.mlp.c_fc.weight"] : tensor<64x256xi8>
+  return
+}
+
+// -----
+
+gpt2.weight_store @weights "synthetic:tiny:1"
+func.func @int8_group() {
+  // expected-error @+1 {{group size 48 does not divide the 64 values of each channel}}
+  %w = gpt2.weight @weights["h.0.mlp.c_fc.weight"] : tensor<64x256xi8, #gpt2.int8<axis = 1, group_size = 48>>
+  return
+}
+
+// -----
+
+gpt2.weight_store @weights "synthetic:tiny:1"
+func.func @int8_vector() {
+  // expected-error @+1 {{int8 weights must be matrices}}
+  %w = gpt2.weight @weights["h.0.mlp.c_fc.bias"] : tensor<256xi8, #gpt2.int8<axis = 0, group_size = 0>>
+  return
+}
+
+// -----
+
+gpt2.weight_store @weights "synthetic:tiny:1"
+func.func @int8_axis() {
+  // expected-error @+1 {{int8 quantization axis must be 0 or 1, got 2}}
+  %w = gpt2.weight @weights["h.0.mlp.c_fc.weight"] : tensor<64x256xi8, #gpt2.int8<axis = 2, group_size = 0>>
+  return
+}
+
+// -----
+
+func.func @quantized_bias(%x: tensor<?x?x8xf32>, %w: tensor<8x24xf32>, %b: tensor<24xi8>) {
+  // expected-error @+1 {{expects bias stored as f32, f16 or bf16}}
+  %0 = gpt2.linear %x, %w, %b : tensor<?x?x8xf32>, tensor<8x24xf32>, tensor<24xi8> -> tensor<?x?x24xf32>
+  return
+}
+
+// -----
+
+func.func @fused_norm_width(%x: tensor<?x?x8xf32>, %w: tensor<8x24xf32>, %b: tensor<24xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{gamma width (4) does not match input width (8)}}
+  %0 = gpt2.fused_linear %x, %w, %b norm(%g, %g, 1.0e-05 : tensor<4xf32>, tensor<4xf32>) : tensor<?x?x8xf32>, tensor<8x24xf32>, tensor<24xf32> -> tensor<?x?x24xf32>
+  return
+}
+
+// -----
+
+func.func @fused_residual(%x: tensor<?x?x8xf32>, %w: tensor<8x24xf32>, %b: tensor<24xf32>, %r: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{residual shape 'tensor<?x?x8xf32>' does not match result shape 'tensor<?x?x24xf32>' in dimension 2}}
+  %0 = gpt2.fused_linear %x, %w, %b residual(%r : tensor<?x?x8xf32>) : tensor<?x?x8xf32>, tensor<8x24xf32>, tensor<24xf32> -> tensor<?x?x24xf32>
+  return
+}
+
+// -----
+
+func.func @fused_weight_rows(%x: tensor<?x?x8xf32>, %w: tensor<6x24xf32>, %b: tensor<24xf32>) {
+  // expected-error @+1 {{weight rows (6) does not match input width (8)}}
+  %0 = gpt2.fused_linear %x, %w, %b gelu : tensor<?x?x8xf32>, tensor<6x24xf32>, tensor<24xf32> -> tensor<?x?x24xf32>
+  return
+}
+
+// -----
+
+func.func @attention_head_dim(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x16x8xf32>, %p: index, %n: index) {
+  // expected-error @+1 {{query head dimension (4) does not match cache head dimension (8)}}
+  %0 = gpt2.attention %q, %k, %k past %p length %n scale 0.5 causal : tensor<?x2x?x4xf32>, tensor<?x2x16x8xf32>, tensor<?x2x16x8xf32> -> tensor<?x2x?x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scale(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x16x4xf32>, %p: index, %n: index) {
+  // expected-error @+1 {{scale must be positive, got 0}}
+  %0 = gpt2.attention %q, %k, %k past %p length %n scale 0.0 causal : tensor<?x2x?x4xf32>, tensor<?x2x16x4xf32>, tensor<?x2x16x4xf32> -> tensor<?x2x?x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_values(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x16x4xf32>, %v: tensor<?x2x8x4xf32>, %p: index, %n: index) {
+  // expected-error @+1 {{values shape 'tensor<?x2x8x4xf32>' does not match keys shape 'tensor<?x2x16x4xf32>' in dimension 2}}
+  %0 = gpt2.attention %q, %k, %v past %p length %n scale 0.5 causal : tensor<?x2x?x4xf32>, tensor<?x2x16x4xf32>, tensor<?x2x8x4xf32> -> tensor<?x2x?x4xf32>
+  return
+}
+
+// -----
+
+func.func @last_token_axis(%x: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{axis 3 is out of range for 'tensor<?x?x8xf32>'}}
+  %0 = gpt2.last_token %x axis 3 : tensor<?x?x8xf32> -> tensor<?x1x8xf32>
+  return
+}
+
+// -----
+
+func.func @last_token_result(%x: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{result must have one position along axis 1, got 'tensor<?x2x8xf32>'}}
+  %0 = gpt2.last_token %x axis 1 : tensor<?x?x8xf32> -> tensor<?x2x8xf32>
   return
 }

@@ -55,4 +55,28 @@ module attributes {gpt2.config = #gpt2.config<n_layer = 1, n_embd = 8, n_head = 
     %logits = gpt2.lm_head %ge, %wte : tensor<?x?x8xf32>, tensor<10x8xbf16> -> tensor<?x?x10xf32>
     return %logits, %kc2, %vc2 : tensor<?x?x10xf32>, tensor<?x2x16x4xf32>, tensor<?x2x16x4xf32>
   }
+
+  // CHECK-LABEL: func.func @fused
+  func.func @fused(%x: tensor<?x?x8xf32>, %past: index, %kc: tensor<?x2x16x4xf32>, %vc: tensor<?x2x16x4xf32>, %n: index) -> tensor<?x1x32xf32> {
+    %g = gpt2.weight @weights["ln.weight"] : tensor<8xf32>
+    %b = gpt2.weight @weights["ln.bias"] : tensor<8xf32>
+    %w = gpt2.weight @weights["fc.weight"] : tensor<8x32xi8, #gpt2.int8<axis = 1, group_size = 4>>
+    %wb = gpt2.weight @weights["fc.bias"] : tensor<32xf32>
+    %p = gpt2.weight @weights["proj.weight"] : tensor<8x8xbf16>
+    %pb = gpt2.weight @weights["proj.bias"] : tensor<8xf32>
+    %w3 = gpt2.weight @weights["qkv.weight"] : tensor<8x24xf32>
+    %wb3 = gpt2.weight @weights["qkv.bias"] : tensor<24xf32>
+    // CHECK: gpt2.weight @weights["fc.weight"] : tensor<8x32xi8, #gpt2.int8<axis = 1, group_size = 4>>
+    // CHECK: gpt2.fused_linear %{{.*}}, %{{.*}}, %{{.*}} norm(%{{.*}}, %{{.*}}, 1.000000e-05 : tensor<8xf32>, tensor<8xf32>) gelu : tensor<?x?x8xf32>, tensor<8x32xi8, #gpt2.int8<axis = 1, group_size = 4>>, tensor<32xf32> -> tensor<?x?x32xf32>
+    %up = gpt2.fused_linear %x, %w, %wb norm(%g, %b, 1.0e-05 : tensor<8xf32>, tensor<8xf32>) gelu : tensor<?x?x8xf32>, tensor<8x32xi8, #gpt2.int8<axis = 1, group_size = 4>>, tensor<32xf32> -> tensor<?x?x32xf32>
+    // CHECK: gpt2.fused_linear %{{.*}}, %{{.*}}, %{{.*}} residual(%{{.*}} : tensor<?x?x8xf32>) : tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<8xf32> -> tensor<?x?x8xf32>
+    %res = gpt2.fused_linear %x, %p, %pb residual(%x : tensor<?x?x8xf32>) : tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<8xf32> -> tensor<?x?x8xf32>
+    // CHECK: gpt2.attention %{{.*}}, %{{.*}}, %{{.*}} past %{{.*}} length %{{.*}} scale 5.000000e-01 causal : tensor<?x2x?x4xf32>, tensor<?x2x16x4xf32>, tensor<?x2x16x4xf32> -> tensor<?x2x?x4xf32>
+    %qkv = gpt2.linear %res, %w3, %wb3 : tensor<?x?x8xf32>, tensor<8x24xf32>, tensor<24xf32> -> tensor<?x?x24xf32>
+    %qh:3 = gpt2.split_qkv %qkv heads(2) : tensor<?x?x24xf32> -> tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>
+    %att = gpt2.attention %qh#0, %kc, %vc past %past length %n scale 0.5 causal : tensor<?x2x?x4xf32>, tensor<?x2x16x4xf32>, tensor<?x2x16x4xf32> -> tensor<?x2x?x4xf32>
+    // CHECK: gpt2.last_token %{{.*}} axis 1 : tensor<?x?x32xf32> -> tensor<?x1x32xf32>
+    %last = gpt2.last_token %up axis 1 : tensor<?x?x32xf32> -> tensor<?x1x32xf32>
+    return %last : tensor<?x1x32xf32>
+  }
 }

@@ -44,7 +44,7 @@ llvm::cl::opt<bool> json("json", desc("Print the result as JSON"), sub(evalComma
 int evaluatePerplexity() {
   Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
   std::vector<std::int32_t> ids = tokenizer.encode(readBinaryFile(perplexityFile));
-  std::unique_ptr<Backend> backend = openBackend(common.model, common.backend);
+  std::unique_ptr<Backend> backend = common.openBackend();
   PerplexityOptions options;
   options.window = window ? window.getValue() : backend->config().nPositions;
   if (maxWindows.getNumOccurrences())
@@ -85,7 +85,7 @@ int evaluateComparison() {
   if (prompts.empty())
     fail("{}: no prompts (one per line)", promptsFile.getValue());
   std::unique_ptr<Backend> reference = openBackend(compareTo, compareBackend);
-  std::unique_ptr<Backend> candidate = openBackend(common.model, common.backend);
+  std::unique_ptr<Backend> candidate = common.openBackend();
   ComparisonSummary summary = compareBackends(*reference, *candidate, prompts, greedy);
   if (json) {
     llvm::outs() << summary.toJson() << "\n";

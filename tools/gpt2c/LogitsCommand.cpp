@@ -41,7 +41,7 @@ int runLogits() {
       ids.getNumOccurrences() ? parseIds(ids) : loadTokenizer(common.tokenizerDir, common.model).encode(prompt);
   if (tokens.empty())
     fail("the prompt has no tokens");
-  std::unique_ptr<Backend> backend = openBackend(common.model, common.backend);
+  std::unique_ptr<Backend> backend = common.openBackend();
   std::vector<float> logits = backend->forward(tokens, allPositions);
 
   // Written beside the target and renamed, so a failure never leaves a partial file.

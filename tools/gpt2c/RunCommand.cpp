@@ -70,7 +70,7 @@ int runRun() {
 
   Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
   std::vector<std::int32_t> ids = tokenizer.encode(promptText, EncodeOptions{.allowSpecial = special});
-  std::unique_ptr<Backend> backend = openBackend(common.model, common.backend);
+  std::unique_ptr<Backend> backend = common.openBackend();
   if (std::int64_t(ids.size()) >= backend->config().nPositions)
     fail("the prompt has {} tokens; the model's context holds {} and one must remain for output",
          ids.size(), backend->config().nPositions);

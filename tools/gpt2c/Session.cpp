@@ -1,6 +1,7 @@
 #include "Session.h"
 
 #include "gpt2c/checkpoint/WeightStore.h"
+#include "gpt2c/importer/Importer.h"
 #include "gpt2c/interpreter/InterpreterBackend.h"
 #include "gpt2c/support/Error.h"
 #include "gpt2c/support/ThreadPool.h"
@@ -22,13 +23,47 @@ ModelOptions::ModelOptions(llvm::cl::SubCommand &command)
       tokenizerDir("tokenizer", llvm::cl::desc("Directory with vocab.json and merges.txt"),
                    llvm::cl::value_desc("DIR"), llvm::cl::sub(command)),
       threads("threads", llvm::cl::desc("Worker threads (default: one per core)"), llvm::cl::init(0),
-              llvm::cl::sub(command)) {}
+              llvm::cl::sub(command)),
+      pipeline("pipeline",
+               llvm::cl::desc("Interpret the IR after the gpt2c pipeline (fusion, phases, pruning)"),
+               llvm::cl::sub(command)),
+      weights("weights",
+              llvm::cl::desc("Store weight matrices as f32 (default), bf16, f16 or int8 (implies "
+                             "--pipeline)"),
+              llvm::cl::init("f32"), llvm::cl::sub(command)),
+      groupSize("group-size", llvm::cl::desc("int8 values per scale (0: one per channel)"),
+                llvm::cl::init(0), llvm::cl::sub(command)),
+      embeddings("embeddings", llvm::cl::desc("Store wte/wpe as f32, bf16, f16 or int8"),
+                 llvm::cl::sub(command)) {}
 
-std::unique_ptr<Backend> openBackend(const std::string &model, const std::string &backend) {
-  if (backend == "interp" || backend == "interp-f64")
-    return std::make_unique<interp::InterpreterBackend>(
-        openModel(model), backend == "interp" ? interp::Precision::F32 : interp::Precision::F64);
-  fail("--backend: unknown backend '{}' (available: interp, interp-f64)", backend);
+std::unique_ptr<Backend> ModelOptions::openBackend() const {
+  bool optimise = pipeline || weights != "f32" || !embeddings.empty();
+  PipelineOptions options;
+  options.weights = weights;
+  options.groupSize = groupSize;
+  options.embeddings = embeddings;
+  options.score = true; // perplexity and --all-positions need every position's logits
+  return driver::openBackend(model, backend, optimise ? &options : nullptr);
+}
+
+std::unique_ptr<Backend> openBackend(const std::string &model, const std::string &backend,
+                                     const PipelineOptions *pipeline) {
+  if (backend != "interp" && backend != "interp-f64")
+    fail("--backend: unknown backend '{}' (available: interp, interp-f64)", backend);
+  auto precision = backend == "interp" ? interp::Precision::F32 : interp::Precision::F64;
+  std::unique_ptr<WeightStore> store = openModel(model);
+  if (!pipeline)
+    return std::make_unique<interp::InterpreterBackend>(std::move(store), precision);
+
+  auto context = std::make_unique<mlir::MLIRContext>();
+  interp::prepareContext(*context);
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(*context, *store);
+  mlir::PassManager pm(context.get());
+  buildPipeline(pm, *pipeline);
+  if (mlir::failed(pm.run(*module)))
+    fail("{}: the gpt2c pipeline failed (see the diagnostics above)", model);
+  return std::make_unique<interp::InterpreterBackend>(std::move(context), std::move(module),
+                                                      std::move(store), precision);
 }
 
 Tokenizer loadTokenizer(const std::string &explicitDir, const std::string &model) {

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 
+#include <memory>
 #include <vector>
 
 namespace gpt2c::interp {
@@ -24,6 +25,9 @@ public:
   // `function` must outlive the interpreter; weights come from `store` (converted
   // once and kept across runs).
   Interpreter(mlir::func::FuncOp function, const WeightStore &store, Precision precision);
+  // Shares converted weights with other interpreters of the same module (phases).
+  Interpreter(mlir::func::FuncOp function, std::shared_ptr<WeightCache> weights,
+              Precision precision);
 
   Precision precision() const { return precision_; }
   // Runs the function; checks the arguments against its signature. Throws
@@ -35,7 +39,7 @@ private:
 
   mlir::func::FuncOp function_;
   Precision precision_;
-  WeightCache weights_;
+  std::shared_ptr<WeightCache> weights_;
   // For each op of the body, the values whose last use it is (freed after it runs).
   std::vector<std::pair<mlir::Operation *, std::vector<mlir::Value>>> schedule_;
 };

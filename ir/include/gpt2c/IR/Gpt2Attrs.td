@@ -31,4 +31,19 @@ def Gpt2_ConfigAttr : AttrDef<Gpt2_Dialect, "Config"> {
   }];
 }
 
+def Gpt2_Int8QuantAttr : AttrDef<Gpt2_Dialect, "Int8Quant"> {
+  let mnemonic = "int8";
+  let summary = "Encoding of an int8 weight tensor: symmetric scales per output channel";
+  let description = [{
+    Attached as the encoding of an `i8` weight tensor type. Output channel c of
+    the weight (index along `axis`) is split into groups of `group_size`
+    consecutive values along the other axis (0: one group per channel), each with
+    a float32 scale max|w| / 127; the value is q * scale with q in [-127, 127].
+    Example: `tensor<768x3072xi8, #gpt2.int8<axis = 1, group_size = 128>>`.
+  }];
+  let parameters = (ins "int64_t":$axis, "int64_t":$group_size);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // GPT2C_IR_GPT2ATTRS_TD

@@ -10,6 +10,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "gpt2c/IR/Gpt2Dialect.h.inc"
+#include "gpt2c/IR/Gpt2Interfaces.h"
 
 #define GET_ATTRDEF_CLASSES
 #include "gpt2c/IR/Gpt2Attrs.h.inc"

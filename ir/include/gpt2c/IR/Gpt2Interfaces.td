@@ -20,4 +20,20 @@ def Gpt2_EvaluableOpInterface : OpInterface<"EvaluableOpInterface"> {
   ];
 }
 
+def Gpt2_ShapeRefinementOpInterface : OpInterface<"ShapeRefinementOpInterface"> {
+  let cppNamespace = "::gpt2c::gpt2";
+  let description = [{
+    An operation whose result shapes follow from its operand types (and constant
+    index operands). Shape refinement uses it to make dimensions static after
+    specialisation, e.g. T = 1 in the decode phase, so that every op of a phase
+    carries the shapes its kernel is generated for.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Returns the result types implied by the operands, each at least as precise "
+      "as the current result type (static wherever operands or the current type are).",
+      "::llvm::SmallVector<::mlir::Type>", "refineResultTypes", (ins)>,
+  ];
+}
+
 #endif // GPT2C_IR_GPT2INTERFACES_TD

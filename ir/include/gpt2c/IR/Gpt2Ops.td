@@ -2,6 +2,8 @@
 #define GPT2C_IR_GPT2OPS_TD
 
 include "gpt2c/IR/Gpt2Dialect.td"
+include "gpt2c/IR/Gpt2Attrs.td"
+include "gpt2c/IR/Gpt2Interfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -10,8 +12,15 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def Gpt2_Activation : RankedTensorOf<[F32]>;
-def Gpt2_WeightTensor : RankedTensorOf<[F32, F16, BF16]>;
+// Weights keep their storage type: float, or int8 with a #gpt2.int8 encoding
+// that says how to dequantize them (checked by the verifiers of their users).
+def Gpt2_WeightTensor : RankedTensorOf<[F32, F16, BF16, I8]>;
 def Gpt2_TokenIds : RankedTensorOf<[I32]>;
+
+// A side-effect-free tensor computation whose result shapes follow from its operands.
+class Gpt2_ComputeOp<string mnemonic, list<Trait> traits = []>
+    : Gpt2_Op<mnemonic, !listconcat([Pure, DeclareOpInterfaceMethods<Gpt2_ShapeRefinementOpInterface>],
+                                    traits)>;
 
 //===----------------------------------------------------------------------===//
 // Weights
@@ -53,7 +62,7 @@ def Gpt2_WeightOp : Gpt2_Op<"weight", [Pure, DeclareOpInterfaceMethods<SymbolUse
 // Embeddings
 //===----------------------------------------------------------------------===//
 
-def Gpt2_PositionIdsOp : Gpt2_Op<"position_ids", [Pure]> {
+def Gpt2_PositionIdsOp : Gpt2_ComputeOp<"position_ids", []> {
   let summary = "Positions of the new tokens: P + t for token t of each sequence";
   let arguments = (ins Gpt2_TokenIds:$ids, Index:$past_length);
   let results = (outs Gpt2_TokenIds:$result);
@@ -61,7 +70,7 @@ def Gpt2_PositionIdsOp : Gpt2_Op<"position_ids", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gpt2_EmbeddingOp : Gpt2_Op<"embedding", [Pure]> {
+def Gpt2_EmbeddingOp : Gpt2_ComputeOp<"embedding", []> {
   let summary = "Row lookup: result[b, t, :] = table[ids[b, t], :]";
   let description = [{
     Token embeddings (`wte`, [V, E]) or position embeddings (`wpe`, [n_positions, E]).
@@ -79,7 +88,7 @@ def Gpt2_EmbeddingOp : Gpt2_Op<"embedding", [Pure]> {
 // Per-token layers
 //===----------------------------------------------------------------------===//
 
-def Gpt2_LayerNormOp : Gpt2_Op<"layer_norm", [Pure]> {
+def Gpt2_LayerNormOp : Gpt2_ComputeOp<"layer_norm", []> {
   let summary = "Layer normalisation over the last dimension, with gain and bias";
   let arguments = (ins Gpt2_Activation:$input, Gpt2_WeightTensor:$gamma,
                        Gpt2_WeightTensor:$beta, F64Attr:$epsilon);
@@ -91,7 +100,7 @@ def Gpt2_LayerNormOp : Gpt2_Op<"layer_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gpt2_LinearOp : Gpt2_Op<"linear", [Pure]> {
+def Gpt2_LinearOp : Gpt2_ComputeOp<"linear", []> {
   let summary = "input [..., K] times weight [K, N] plus bias [N]";
   let description = [{
     GPT-2's Conv1D: the weight is stored [in, out] as in Hugging Face checkpoints.
@@ -106,14 +115,14 @@ def Gpt2_LinearOp : Gpt2_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gpt2_GeluOp : Gpt2_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
+def Gpt2_GeluOp : Gpt2_ComputeOp<"gelu", [AllTypesMatch<["input", "result"]>]> {
   let summary = "GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))";
   let arguments = (ins Gpt2_Activation:$input);
   let results = (outs Gpt2_Activation:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Gpt2_AddOp : Gpt2_Op<"add", [Pure, Commutative]> {
+def Gpt2_AddOp : Gpt2_ComputeOp<"add", [Commutative]> {
   let summary = "Elementwise sum of two activations of the same shape (residual)";
   let arguments = (ins Gpt2_Activation:$lhs, Gpt2_Activation:$rhs);
   let results = (outs Gpt2_Activation:$result);
@@ -125,7 +134,7 @@ def Gpt2_AddOp : Gpt2_Op<"add", [Pure, Commutative]> {
 // Heads
 //===----------------------------------------------------------------------===//
 
-def Gpt2_SplitQkvOp : Gpt2_Op<"split_qkv", [Pure]> {
+def Gpt2_SplitQkvOp : Gpt2_ComputeOp<"split_qkv", []> {
   let summary = "Splits the fused QKV projection [B, T, 3E] into heads [B, H, T, D] x 3";
   let arguments = (ins Gpt2_Activation:$qkv, I64Attr:$num_heads);
   let results = (outs Gpt2_Activation:$query, Gpt2_Activation:$key, Gpt2_Activation:$value);
@@ -136,7 +145,7 @@ def Gpt2_SplitQkvOp : Gpt2_Op<"split_qkv", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gpt2_MergeHeadsOp : Gpt2_Op<"merge_heads", [Pure]> {
+def Gpt2_MergeHeadsOp : Gpt2_ComputeOp<"merge_heads", []> {
   let summary = "Joins heads [B, H, T, D] into [B, T, H*D]";
   let arguments = (ins Gpt2_Activation:$input);
   let results = (outs Gpt2_Activation:$result);
@@ -148,7 +157,7 @@ def Gpt2_MergeHeadsOp : Gpt2_Op<"merge_heads", [Pure]> {
 // KV cache
 //===----------------------------------------------------------------------===//
 
-def Gpt2_CacheWriteOp : Gpt2_Op<"cache_write", [Pure]> {
+def Gpt2_CacheWriteOp : Gpt2_ComputeOp<"cache_write", []> {
   let summary = "Writes new keys or values [B, H, T, D] at positions [P, P+T) of a cache";
   let description = [{
     The cache is a [B, H, C, D] tensor of capacity C (n_positions); the result is
@@ -163,7 +172,7 @@ def Gpt2_CacheWriteOp : Gpt2_Op<"cache_write", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gpt2_CacheReadOp : Gpt2_Op<"cache_read", [Pure]> {
+def Gpt2_CacheReadOp : Gpt2_ComputeOp<"cache_read", []> {
   let summary = "The first L positions [B, H, L, D] of a [B, H, C, D] cache";
   let arguments = (ins Gpt2_Activation:$cache, Index:$length);
   let results = (outs Gpt2_Activation:$result);
@@ -177,7 +186,7 @@ def Gpt2_CacheReadOp : Gpt2_Op<"cache_read", [Pure]> {
 // Attention primitives
 //===----------------------------------------------------------------------===//
 
-def Gpt2_BatchMatmulOp : Gpt2_Op<"batch_matmul", [Pure]> {
+def Gpt2_BatchMatmulOp : Gpt2_ComputeOp<"batch_matmul", []> {
   let summary = "Per (batch, head) matrix product; `transpose_rhs` multiplies by rhs^T";
   let description = [{
     lhs [B, H, M, K] times rhs [B, H, K, N] (or rhs^T for rhs [B, H, N, K] with
@@ -192,14 +201,14 @@ def Gpt2_BatchMatmulOp : Gpt2_Op<"batch_matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gpt2_ScaleOp : Gpt2_Op<"scale", [Pure, AllTypesMatch<["input", "result"]>]> {
+def Gpt2_ScaleOp : Gpt2_ComputeOp<"scale", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Multiplies every element by a constant factor";
   let arguments = (ins Gpt2_Activation:$input, F32Attr:$factor);
   let results = (outs Gpt2_Activation:$result);
   let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
 }
 
-def Gpt2_CausalMaskOp : Gpt2_Op<"causal_mask", [Pure, AllTypesMatch<["scores", "result"]>]> {
+def Gpt2_CausalMaskOp : Gpt2_ComputeOp<"causal_mask", [AllTypesMatch<["scores", "result"]>]> {
   let summary = "Masks scores [B, H, T, S] of keys after each query's own position";
   let description = [{
     Query t of the new tokens sits at position P + t; key j is masked (set to the
@@ -212,7 +221,7 @@ def Gpt2_CausalMaskOp : Gpt2_Op<"causal_mask", [Pure, AllTypesMatch<["scores", "
   let hasVerifier = 1;
 }
 
-def Gpt2_SoftmaxOp : Gpt2_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+def Gpt2_SoftmaxOp : Gpt2_ComputeOp<"softmax", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Softmax over the last dimension";
   let arguments = (ins Gpt2_Activation:$input);
   let results = (outs Gpt2_Activation:$result);
@@ -223,7 +232,7 @@ def Gpt2_SoftmaxOp : Gpt2_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]
 // Output
 //===----------------------------------------------------------------------===//
 
-def Gpt2_LmHeadOp : Gpt2_Op<"lm_head", [Pure]> {
+def Gpt2_LmHeadOp : Gpt2_ComputeOp<"lm_head", []> {
   let summary = "Logits [..., V] = input [..., E] times weight^T, weight [V, E]";
   let description = [{
     The weight is the token embedding `wte` for tied checkpoints (every GPT-2)
@@ -235,6 +244,72 @@ def Gpt2_LmHeadOp : Gpt2_Op<"lm_head", [Pure]> {
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fused operations (produced by the fusion passes)
+//===----------------------------------------------------------------------===//
+
+def Gpt2_FusedLinearOp : Gpt2_ComputeOp<"fused_linear", [AttrSizedOperandSegments]> {
+  let summary = "Linear layer with a fused layer-norm prologue, GELU and residual epilogues";
+  let description = [{
+    result = residual + act(norm(input) * weight + bias), where `norm` is a layer
+    norm with `gamma`, `beta` and `epsilon` when present, `act` is the tanh GELU
+    when `gelu` is set, and `residual` is added when present. Code generation
+    emits one kernel for it. GPT-2 uses norm (QKV, MLP up), gelu (MLP up) and
+    residual (attention and MLP output projections).
+
+    ```mlir
+    %up = gpt2.fused_linear %h, %w, %b norm(%g, %beta, 1.0e-05 : f64 : tensor<768xf32>, tensor<768xf32>) gelu
+        : tensor<?x?x768xf32>, tensor<768x3072xf32>, tensor<3072xf32> -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Gpt2_Activation:$input, Gpt2_WeightTensor:$weight,
+                       Gpt2_WeightTensor:$bias, Optional<Gpt2_WeightTensor>:$gamma,
+                       Optional<Gpt2_WeightTensor>:$beta, Optional<Gpt2_Activation>:$residual,
+                       OptionalAttr<F64Attr>:$epsilon, UnitAttr:$gelu);
+  let results = (outs Gpt2_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias
+    (`norm` `(` $gamma^ `,` $beta `,` $epsilon `:` type($gamma) `,` type($beta) `)`)?
+    (`gelu` $gelu^)?
+    (`residual` `(` $residual^ `:` type($residual) `)`)?
+    attr-dict `:` type($input) `,` type($weight) `,` type($bias) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gpt2_AttentionOp : Gpt2_ComputeOp<"attention"> {
+  let summary = "Fused multi-head attention of queries over the first `length` cache positions";
+  let description = [{
+    For queries [B, H, T, D] at positions P + t (P = `past_length`) and key and
+    value caches [B, H, C, D], computes softmax(scale * Q K^T) V over the key
+    positions [0, length), masking keys j > P + t when `causal`. Never
+    materialises more than one row of scores per query in compiled code.
+    `length` is a run-time value: decode reads the P + 1 valid positions only.
+  }];
+  let arguments = (ins Gpt2_Activation:$query, Gpt2_Activation:$keys, Gpt2_Activation:$values,
+                       Index:$past_length, Index:$length, F32Attr:$scale, UnitAttr:$causal);
+  let results = (outs Gpt2_Activation:$result);
+  let assemblyFormat = [{
+    $query `,` $keys `,` $values `past` $past_length `length` $length `scale` $scale
+    (`causal` $causal^)? attr-dict `:` type($query) `,` type($keys) `,` type($values)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gpt2_LastTokenOp : Gpt2_ComputeOp<"last_token"> {
+  let summary = "The last position along the token axis: [.., T, ..] -> [.., 1, ..]";
+  let description = [{
+    Inserted by context pruning where only the last token's values are demanded
+    (prefill logits); patterns move it towards the inputs through row-wise ops.
+  }];
+  let arguments = (ins Gpt2_Activation:$input, I64Attr:$axis);
+  let results = (outs Gpt2_Activation:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 #endif // GPT2C_IR_GPT2OPS_TD

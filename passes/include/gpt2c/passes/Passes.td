@@ -1,0 +1,110 @@
+#ifndef GPT2C_PASSES_TD
+#define GPT2C_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FuseAttention : Pass<"gpt2-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Fuse the attention primitives into gpt2.attention";
+  let description = [{
+    Rewrites cache_read x 2, batch_matmul Q K^T, scale by 1/sqrt(D),
+    causal_mask, softmax and batch_matmul by V into one gpt2.attention that
+    reads the caches directly and carries heads, scale, causality and the
+    valid-length operand. Broken patterns are left alone: an intermediate with
+    a second user, a missing (non-causal) mask, a scale other than 1/sqrt(D),
+    reads of different lengths.
+  }];
+  let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect"];
+}
+
+def FuseLinear : Pass<"gpt2-fuse-linear", "::mlir::func::FuncOp"> {
+  let summary = "Fuse layer-norm prologues and GELU / residual epilogues into gpt2.fused_linear";
+  let description = [{
+    A linear whose input is a layer norm used nowhere else takes it as a
+    prologue (QKV and MLP up); a linear whose only user is a GELU takes it as
+    an activation (MLP up); a linear whose only user is an add takes the other
+    operand as a residual (the output projections). Code generation then emits
+    one kernel per fused_linear.
+  }];
+  let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect"];
+}
+
+def SplitPhases : Pass<"gpt2-split-phases", "::mlir::ModuleOp"> {
+  let summary = "Specialise @forward into @prefill (P = 0) and @decode (T = 1)";
+  let description = [{
+    Clones the imported forward step into @prefill(ids [B, T], caches) with the
+    past length fixed to 0, whose logits are demanded for the last position
+    only (`gpt2.logits = "last"`), and @decode(ids [B, 1], past, caches). With
+    `score`, also @score: a prefill that returns every position's logits (for
+    perplexity and prompt log-probabilities). Each phase's shapes are refined
+    and its constants folded; @forward is removed unless `keep-forward`.
+  }];
+  let options = [
+    Option<"score", "score", "bool", /*default=*/"false",
+           "Also emit @score, a prefill returning the logits of every position">,
+    Option<"keepForward", "keep-forward", "bool", /*default=*/"false",
+           "Keep @forward beside the phases">,
+  ];
+  let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def PruneContext : Pass<"gpt2-prune-context", "::mlir::func::FuncOp"> {
+  let summary = "Compute only what is demanded: last-position logits, valid cache positions";
+  let description = [{
+    (a) In functions marked `gpt2.logits = "last"`, only the last position's
+    logits are returned; the demand moves backwards through row-wise ops so
+    that the LM head, the final layer norm and the last layer after its QKV
+    projection run on one row per sequence. (b) Causal attention reads the
+    P + T valid cache positions instead of the whole window. (c) Dead values
+    are removed.
+  }];
+  let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def RefineShapes : Pass<"gpt2-refine-shapes", "::mlir::func::FuncOp"> {
+  let summary = "Make result shapes as static as the operands allow";
+  let description = [{
+    Recomputes every result type through ShapeRefinementOpInterface, in program
+    order, and updates the function's result types to match what it returns.
+  }];
+}
+
+def WeightPrecision : Pass<"gpt2-weight-precision", "::mlir::ModuleOp"> {
+  let summary = "Store weights as bf16, f16 or int8 while computing in float32";
+  let description = [{
+    Narrows the storage type of the weight matrices (and embeddings): bf16 or
+    f16, or int8 with symmetric per-output-channel scales (optionally per group
+    of `group-size` values); embeddings per row. Vectors (biases, layer-norm
+    parameters) stay float32.
+  }];
+  let options = [
+    Option<"weights", "weights", "std::string", /*default=*/"\"bf16\"",
+           "Storage of the weight matrices: f32, bf16, f16 or int8">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
+           "int8 only: values per scale along the input dimension (0: one per channel)">,
+    Option<"embeddings", "embeddings", "std::string", /*default=*/"\"\"",
+           "Storage of wte/wpe: f32, bf16, f16 or int8 (default: as the matrices)">,
+  ];
+  let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect"];
+}
+
+def CostReport : Pass<"gpt2-cost", "::mlir::ModuleOp"> {
+  let summary = "Print FLOPs and bytes moved per op and per phase";
+  let description = [{
+    For the given batch B, new tokens T and past tokens P, specialises a copy
+    of each function, refines its shapes and prints, per op and per function,
+    the floating-point operations and the bytes read and written (weights at
+    their storage type). The IR is not changed.
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"1", "Sequences per step (B)">,
+    Option<"tokens", "tokens", "int64_t", /*default=*/"1",
+           "New tokens per sequence (T); decode functions always use 1">,
+    Option<"past", "past", "int64_t", /*default=*/"0",
+           "Tokens already in the cache (P); prefill functions always use 0">,
+    Option<"json", "json", "bool", /*default=*/"false", "Print JSON instead of a table">,
+  ];
+}
+
+#endif // GPT2C_PASSES_TD
