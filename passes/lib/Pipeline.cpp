@@ -47,7 +47,7 @@ void registerAllPasses() {
   registerPruneContext();
   registerRefineShapes();
   // registerWeightPrecision();  // WEIGHT-PRECISION-REGISTRATION
-  // registerCostReport();       // COST-REPORT-REGISTRATION
+  registerCostReport();         // COST-REPORT-REGISTRATION
   PassPipelineRegistration<PipelineCommandLine>(
       "gpt2-pipeline", "The gpt2c optimisation pipeline (fusion, phases, pruning, precision)",
       [](OpPassManager &pm, const PipelineCommandLine &commandLine) {

@@ -7,9 +7,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/LLVM.h"
 
-#include "llvm/ADT/MapVector.h"
-
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,7 +36,7 @@ struct FunctionCost {
   // argument (prefill, score) start from an empty cache: past = 0.
   int64_t batch = 0, tokens = 0, past = 0;
   std::vector<OpCostEntry> ops;                 // program order; weights omitted
-  llvm::MapVector<std::string, OpKindCost> kinds; // by op name, in order of appearance
+  std::map<std::string, OpKindCost> kinds;      // by op name
   gpt2::OpCost total;
 
   // The summed cost of the ops named `opName` (zero when there are none).
