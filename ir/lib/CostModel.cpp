@@ -60,8 +60,11 @@ double storageBytes(RankedTensorType type) {
 // Accumulates the bytes an op reads and writes, separating the weights.
 class Traffic {
 public:
-  // Reads `fraction` of `value` (1: all of it).
+  // Reads `fraction` of `value` (1: all of it). Index operands (positions,
+  // lengths) are scalars in registers, not memory traffic.
   Traffic &read(Value value, double fraction = 1) {
+    if (!isa<RankedTensorType>(value.getType()))
+      return *this;
     double bytes = storageBytes(tensorType(value)) * fraction;
     cost_.bytesRead += bytes;
     if (value.getDefiningOp<WeightOp>())
@@ -124,6 +127,13 @@ double cacheFraction(Value cache, KeyPositions keys) {
   return capacity > 0 ? keys.count / capacity : 0;
 }
 
+// Share of a [rows, E] table's storage (scales included) that `gathered` row
+// lookups read.
+double gatheredShare(Value table, double gathered) {
+  double rows = extent(table, 0);
+  return rows > 0 ? gathered / rows : 0;
+}
+
 // 2·M·K·N + M·N: the product and the bias.
 double linearFlops(Value input, Value weight) {
   double m = rows(input), k = extent(weight, 0), n = extent(weight, 1);
@@ -140,10 +150,12 @@ OpCost costOf(WeightStoreOp) { return {}; }
 OpCost costOf(PositionIdsOp op) { return Traffic().write(op.getResult()).withFlops(0); }
 
 OpCost costOf(EmbeddingOp op) {
-  double vocabulary = extent(op.getTable(), 0);
   double gathered = elements(op.getIds());
-  double fraction = vocabulary > 0 ? gathered / vocabulary : 0;
-  return Traffic().read(op.getIds()).read(op.getTable(), fraction).write(op.getResult()).withFlops(0);
+  return Traffic()
+      .read(op.getIds())
+      .read(op.getTable(), gatheredShare(op.getTable(), gathered))
+      .write(op.getResult())
+      .withFlops(0);
 }
 
 OpCost costOf(LayerNormOp op) {
@@ -250,8 +262,8 @@ template <typename... OpTs> void attachCostModels(MLIRContext &context) {
 
 void registerCostModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, Gpt2Dialect *) {
-    attachCostModels<WeightStoreOp, WeightOp, PositionIdsOp, EmbeddingOp, LayerNormOp, LinearOp,
-                     GeluOp, AddOp, SplitQkvOp, MergeHeadsOp, CacheWriteOp, CacheReadOp,
+    attachCostModels<WeightStoreOp, WeightOp, PositionIdsOp, EmbeddingOp, LayerNormOp,
+                     LinearOp, GeluOp, AddOp, SplitQkvOp, MergeHeadsOp, CacheWriteOp, CacheReadOp,
                      BatchMatmulOp, ScaleOp, CausalMaskOp, SoftmaxOp, LmHeadOp, FusedLinearOp,
                      AttentionOp, LastTokenOp>(*context);
   });
