@@ -14,7 +14,7 @@ using namespace mlir;
 namespace gpt2c::gpt2 {
 namespace {
 
-constexpr double kScaleBytes = 4; // int8 scales are float32
+constexpr double kScaleBytes = 4;     // int8 scales are float32
 constexpr int64_t kHeadTokenAxis = 2; // [B, H, T, D] queries, [B, H, C, D] caches
 
 RankedTensorType tensorType(Value value) { return cast<RankedTensorType>(value.getType()); }
@@ -172,7 +172,9 @@ OpCost costOf(GeluOp op) {
 
 OpCost costOf(AddOp op) { return operandsAndResults(op).withFlops(elements(op.getResult())); }
 OpCost costOf(ScaleOp op) { return operandsAndResults(op).withFlops(elements(op.getResult())); }
-OpCost costOf(CausalMaskOp op) { return operandsAndResults(op).withFlops(elements(op.getResult())); }
+OpCost costOf(CausalMaskOp op) {
+  return operandsAndResults(op).withFlops(elements(op.getResult()));
+}
 
 OpCost costOf(SoftmaxOp op) {
   return operandsAndResults(op).withFlops(kSoftmaxFlopsPerElement * elements(op.getResult()));
@@ -184,7 +186,10 @@ OpCost costOf(MergeHeadsOp op) { return operandsAndResults(op).withFlops(0); }
 OpCost costOf(LastTokenOp op) {
   double copied = storageBytes(tensorType(op.getResult()));
   double whole = storageBytes(tensorType(op.getInput()));
-  return Traffic().read(op.getInput(), whole > 0 ? copied / whole : 0).write(op.getResult()).withFlops(0);
+  return Traffic()
+      .read(op.getInput(), whole > 0 ? copied / whole : 0)
+      .write(op.getResult())
+      .withFlops(0);
 }
 
 // Only the T new positions of the cache are touched.

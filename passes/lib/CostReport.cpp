@@ -23,7 +23,7 @@ using namespace mlir;
 namespace {
 
 constexpr unsigned kIdsArgument = 0;
-constexpr int64_t kCacheRank = 4;      // [B, H, C, D]
+constexpr int64_t kCacheRank = 4; // [B, H, C, D]
 constexpr int64_t kCacheCapacityAxis = 2;
 // Refinement and folding feed each other (a folded tensor.dim makes a length
 // constant, which makes a cache read static); a few rounds reach the fixpoint.
@@ -41,13 +41,15 @@ bool hasDynamicTensors(Operation *op) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     return tensor && !tensor.hasStaticShape();
   };
-  return llvm::any_of(op->getOperandTypes(), dynamic) || llvm::any_of(op->getResultTypes(), dynamic);
+  return llvm::any_of(op->getOperandTypes(), dynamic) ||
+         llvm::any_of(op->getResultTypes(), dynamic);
 }
 
 bool isFullyStatic(func::FuncOp function) {
-  return !function.walk([](Operation *op) {
-           return hasDynamicTensors(op) ? WalkResult::interrupt() : WalkResult::advance();
-         }).wasInterrupted();
+  WalkResult walk = function.walk([](Operation *op) {
+    return hasDynamicTensors(op) ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return !walk.wasInterrupted();
 }
 
 // Replaces `function`'s dynamic argument dimensions by the requested shape:
@@ -56,8 +58,8 @@ bool isFullyStatic(func::FuncOp function) {
 LogicalResult specialiseArguments(func::FuncOp function, int64_t batch, int64_t tokens,
                                   int64_t past, FunctionCost &cost) {
   auto fail = [&](const Twine &message) {
-    return emitError(function.getLoc()) << "gpt2-cost: cannot specialise @" << function.getSymName()
-                                << ": " << message;
+    return emitError(function.getLoc())
+           << "gpt2-cost: cannot specialise @" << function.getSymName() << ": " << message;
   };
   if (function.getNumArguments() == 0)
     return fail("expected token ids tensor<BxTxi32> as the first argument");
@@ -85,8 +87,8 @@ LogicalResult specialiseArguments(func::FuncOp function, int64_t batch, int64_t 
     }
     auto cache = dyn_cast<RankedTensorType>(argument.getType());
     if (!cache || cache.getRank() != kCacheRank)
-      return fail(llvm::formatv("argument #{0} is neither a past length nor a [B, H, C, D] cache",
-                                index));
+      return fail(
+          llvm::formatv("argument #{0} is neither a past length nor a [B, H, C, D] cache", index));
     SmallVector<int64_t> shape(cache.getShape());
     if (ShapedType::isDynamic(shape[0]))
       shape[0] = cost.batch;
@@ -94,9 +96,10 @@ LogicalResult specialiseArguments(func::FuncOp function, int64_t batch, int64_t 
       return fail(llvm::formatv("cache argument #{0} holds {1} sequences, not batch = {2}", index,
                                 shape[0], cost.batch));
     if (llvm::any_of(ArrayRef(shape).drop_front(), ShapedType::isDynamic))
-      return fail(llvm::formatv("cache argument #{0} has dynamic dimensions besides the batch",
-                                index));
-    capacity = capacity ? std::min(*capacity, shape[kCacheCapacityAxis]) : shape[kCacheCapacityAxis];
+      return fail(
+          llvm::formatv("cache argument #{0} has dynamic dimensions besides the batch", index));
+    capacity =
+        capacity ? std::min(*capacity, shape[kCacheCapacityAxis]) : shape[kCacheCapacityAxis];
     argument.setType(RankedTensorType::get(shape, cache.getElementType(), cache.getEncoding()));
   }
 
@@ -122,15 +125,15 @@ LogicalResult makeStatic(func::FuncOp function) {
   for (int round = 0; round < kSpecialisationRounds && !isFullyStatic(function); ++round) {
     refineShapes(function);
     if (failed(simplify(function)))
-      return emitError(function.getLoc()) << "gpt2-cost: simplifying @" << function.getSymName()
-                                  << " did not converge";
+      return emitError(function.getLoc())
+             << "gpt2-cost: simplifying @" << function.getSymName() << " did not converge";
   }
   refineShapes(function);
   WalkResult dynamic = function.walk([&](Operation *op) {
     if (!hasDynamicTensors(op))
       return WalkResult::advance();
     emitError(op->getLoc()) << "gpt2-cost: shapes still dynamic after specialising @"
-                    << function.getSymName();
+                            << function.getSymName();
     return WalkResult::interrupt();
   });
   return failure(dynamic.wasInterrupted());
@@ -233,10 +236,12 @@ FailureOr<FunctionCost> estimateFunctionCost(func::FuncOp function, int64_t batc
   context->appendDialectRegistry(registry);
 
   if (function.isExternal())
-    return emitError(function.getLoc()) << "gpt2-cost: @" << function.getSymName() << " has no body";
+    return emitError(function.getLoc())
+           << "gpt2-cost: @" << function.getSymName() << " has no body";
   if (batch < 1 || tokens < 1 || past < 0)
-    return emitError(function.getLoc()) << "gpt2-cost: expected batch >= 1, tokens >= 1 and past >= 0, got "
-                                << batch << ", " << tokens << " and " << past;
+    return emitError(function.getLoc())
+           << "gpt2-cost: expected batch >= 1, tokens >= 1 and past >= 0, got " << batch << ", "
+           << tokens << " and " << past;
 
   FunctionCost cost;
   cost.name = function.getSymName().str();
@@ -328,9 +333,9 @@ llvm::json::Object functionObject(const FunctionCost &cost) {
     object["count"] = kind.count;
     kinds[name] = std::move(object);
   }
-  return llvm::json::Object{{"name", cost.name},     {"phase", cost.phase},
-                            {"batch", cost.batch},   {"tokens", cost.tokens},
-                            {"past", cost.past},     {"ops", std::move(ops)},
+  return llvm::json::Object{{"name", cost.name},         {"phase", cost.phase},
+                            {"batch", cost.batch},       {"tokens", cost.tokens},
+                            {"past", cost.past},         {"ops", std::move(ops)},
                             {"kinds", std::move(kinds)}, {"total", costObject(cost.total)}};
 }
 
@@ -344,9 +349,9 @@ struct CostReportPass : impl::CostReportBase<CostReportPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (batch < 1 || tokens < 1 || past < 0) {
-      emitError(module.getLoc()) << "gpt2-cost: expected batch >= 1, tokens >= 1 and past >= 0, got "
-                                 << int64_t(batch) << ", " << int64_t(tokens) << " and "
-                                 << int64_t(past);
+      emitError(module.getLoc())
+          << "gpt2-cost: expected batch >= 1, tokens >= 1 and past >= 0, got " << int64_t(batch)
+          << ", " << int64_t(tokens) << " and " << int64_t(past);
       return signalPassFailure();
     }
     SmallVector<FunctionCost> costs;

@@ -132,9 +132,9 @@ TEST_F(CostReport, DecodeReadsEachWeightOnce) {
   FunctionCost decode;
   ASSERT_NO_FATAL_FAILURE(estimate("decode", 1, 1, 7, decode));
   double embedding = double(config_.nEmbd);
-  double expected = (double(config_.parameterCount()) - double(config_.nPositions) * embedding +
-                     2 * embedding) *
-                    kFloatBytes;
+  double expected =
+      (double(config_.parameterCount()) - double(config_.nPositions) * embedding + 2 * embedding) *
+      kFloatBytes;
   EXPECT_EQ(decode.total.weightBytes, expected);
 }
 

@@ -22,10 +22,12 @@
 //    their float32 scales (one per group per output channel); weightBytes is the
 //    weight part of bytesRead. Exceptions where an op touches part of a tensor:
 //    embedding reads only the B·T gathered rows of its table (and their share of
-//    the scales); cache_write reads the new [B, H, T, D] keys or values and writes
-//    only those T positions of the cache; cache_read and attention read only the
-//    L key positions of each cache; last_token reads only the row it copies;
-//    position_ids only uses the shape of the ids. Layout ops (split_qkv,
+//    the scales), as does embed of both tables (position ids, both gathers and
+//    their sum: B·T·E additions); cache_write reads the new [B, H, T, D] keys or
+//    values and writes only those T positions of the cache; cache_read and
+//    attention read only the L key positions of each cache; last_token reads
+//    only the row it copies; position_ids only uses the shape of the ids; index
+//    operands are scalars, not memory traffic. Layout ops (split_qkv,
 //    merge_heads, last_token, cache_read) count as copies.
 //  * gpt2.weight and gpt2.weight_store cost nothing themselves: their users pay
 //    for reading the weights.
@@ -47,9 +49,9 @@ inline constexpr double kSoftmaxFlopsPerElement = 5;
 
 struct OpCost {
   double flops = 0;
-  double bytesRead = 0;     // including weightBytes
+  double bytesRead = 0; // including weightBytes
   double bytesWritten = 0;
-  double weightBytes = 0;   // weights read, at their storage type
+  double weightBytes = 0; // weights read, at their storage type
 
   double bytes() const { return bytesRead + bytesWritten; }
   // FLOPs per byte moved (0 for an op that moves nothing).

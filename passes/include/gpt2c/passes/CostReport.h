@@ -35,8 +35,8 @@ struct FunctionCost {
   // the requested ones (decode: tokens = 1); functions without a past-length
   // argument (prefill, score) start from an empty cache: past = 0.
   int64_t batch = 0, tokens = 0, past = 0;
-  std::vector<OpCostEntry> ops;                 // program order; weights omitted
-  std::map<std::string, OpKindCost> kinds;      // by op name
+  std::vector<OpCostEntry> ops;            // program order; weights omitted
+  std::map<std::string, OpKindCost> kinds; // by op name
   gpt2::OpCost total;
 
   // The summed cost of the ops named `opName` (zero when there are none).
