@@ -357,6 +357,33 @@ void evaluateAttention(gpt2::AttentionOp op, Frame &frame) {
   });
 }
 
+void evaluateEmbed(gpt2::EmbedOp op, Frame &frame) {
+  withPrecision(frame, [&]<typename T>() {
+    const Tensor<T> tokens = frame.tensor<T>(op.getTokens());
+    const Tensor<T> positions = frame.tensor<T>(op.getPositions());
+    const Tensor<std::int32_t> ids = frame.tensor<std::int32_t>(op.getIds());
+    std::int64_t past = frame.index(op.getPastLength());
+    std::int64_t batch = ids.dim(0), count = ids.dim(1), width = tokens.dim(1);
+    if (past < 0 || past + count > positions.dim(0))
+      Frame::fail(op, "positions [" + std::to_string(past) + ", " + std::to_string(past + count) +
+                          ") exceed the " + std::to_string(positions.dim(0)) + " position embeddings");
+    Tensor<T> result({batch, count, width});
+    T *out = result.mutableData();
+    for (std::int64_t b = 0; b < batch; ++b)
+      for (std::int64_t t = 0; t < count; ++t) {
+        std::int32_t id = ids.data()[b * count + t];
+        if (id < 0 || id >= tokens.dim(0))
+          Frame::fail(op, "token id " + std::to_string(id) + " is out of range [0, " +
+                              std::to_string(tokens.dim(0)) + ")");
+        const T *token = tokens.data() + id * width, *place = positions.data() + (past + t) * width;
+        T *row = out + (b * count + t) * width;
+        for (std::int64_t e = 0; e < width; ++e)
+          row[e] = token[e] + place[e];
+      }
+    frame.set(op.getResult(), std::move(result));
+  });
+}
+
 void evaluateLastToken(gpt2::LastTokenOp op, Frame &frame) {
   withPrecision(frame, [&]<typename T>() {
     const Tensor<T> input = frame.tensor<T>(op.getInput());
@@ -414,6 +441,7 @@ void registerGpt2Evaluators(DialectRegistry &registry) {
         *context);
     gpt2::AttentionOp::attachInterface<Evaluator<gpt2::AttentionOp, evaluateAttention>>(*context);
     gpt2::LastTokenOp::attachInterface<Evaluator<gpt2::LastTokenOp, evaluateLastToken>>(*context);
+    gpt2::EmbedOp::attachInterface<Evaluator<gpt2::EmbedOp, evaluateEmbed>>(*context);
   });
 }
 

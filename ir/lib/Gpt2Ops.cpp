@@ -357,6 +357,19 @@ LogicalResult FusedLinearOp::verify() {
   return success();
 }
 
+LogicalResult EmbedOp::verify() {
+  if (failed(expectRank(*this, "token table", getTokens(), 2, "[V, E]")) ||
+      failed(expectRank(*this, "position table", getPositions(), 2, "[n_positions, E]")) ||
+      failed(expectRank(*this, "ids", getIds(), 2, "[B, T]")) ||
+      failed(expectRank(*this, "result", getResult(), 3, "[B, T, E]")) ||
+      failed(expectSameDim(*this, "position table width", getPositions(), 1, "token table width",
+                           getTokens(), 1)) ||
+      failed(expectSameDim(*this, "result batch", getResult(), 0, "ids batch", getIds(), 0)) ||
+      failed(expectSameDim(*this, "result tokens", getResult(), 1, "ids tokens", getIds(), 1)))
+    return failure();
+  return expectSameDim(*this, "result width", getResult(), 2, "token table width", getTokens(), 1);
+}
+
 LogicalResult AttentionOp::verify() {
   if (failed(expectRank(*this, "query", getQuery(), 4, "[B, H, T, D]")) ||
       failed(verifyCacheLike(*this, "query", getQuery(), getKeys())) ||

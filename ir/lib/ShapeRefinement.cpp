@@ -112,6 +112,10 @@ SmallVector<Type> LmHeadOp::refineResultTypes() {
   return {refine(getResult(), withLastDim(getInput(), shapeOf(getWeight())[0]))};
 }
 
+SmallVector<Type> EmbedOp::refineResultTypes() {
+  return {refine(getResult(), {shapeOf(getIds())[0], shapeOf(getIds())[1], shapeOf(getTokens())[1]})};
+}
+
 SmallVector<Type> AttentionOp::refineResultTypes() {
   return {refine(getResult(), shapeOf(getQuery()))};
 }

@@ -11,6 +11,7 @@ using namespace mlir;
 void buildPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createFuseAttention());
   pm.addNestedPass<func::FuncOp>(createFuseLinear());
+  pm.addNestedPass<func::FuncOp>(createFuseEmbeddings());
   // Phases are split before pruning so that @prefill can keep only the last
   // position's logits while @score keeps all of them.
   pm.addPass(createSplitPhases(SplitPhasesOptions{options.score, /*keepForward=*/false}));
@@ -43,6 +44,7 @@ struct PipelineCommandLine : PassPipelineOptions<PipelineCommandLine> {
 void registerAllPasses() {
   registerFuseAttention();
   registerFuseLinear();
+  registerFuseEmbeddings();
   registerSplitPhases();
   registerPruneContext();
   registerRefineShapes();

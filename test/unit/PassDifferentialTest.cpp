@@ -87,6 +87,10 @@ TEST_P(PassDifferential, FuseLinear) {
   expectSameLogits("builtin.module(func.func(gpt2-fuse-linear))", true);
 }
 
+TEST_P(PassDifferential, FuseEmbeddings) {
+  expectSameLogits("builtin.module(func.func(gpt2-fuse-embeddings))", true);
+}
+
 TEST_P(PassDifferential, PruneContextOfTheFusedForwardStep) {
   expectSameLogits(
       "builtin.module(func.func(gpt2-fuse-attention,gpt2-fuse-linear,gpt2-prune-context))", true);

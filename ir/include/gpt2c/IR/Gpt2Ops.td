@@ -279,6 +279,22 @@ def Gpt2_FusedLinearOp : Gpt2_ComputeOp<"fused_linear", [AttrSizedOperandSegment
   let hasVerifier = 1;
 }
 
+def Gpt2_EmbedOp : Gpt2_ComputeOp<"embed"> {
+  let summary = "Token plus position embedding: wte[ids[b, t]] + wpe[P + t]";
+  let description = [{
+    The fused form of position_ids, the two embedding lookups and their sum, so
+    that code generation emits one kernel for the model's input.
+  }];
+  let arguments = (ins Gpt2_WeightTensor:$tokens, Gpt2_WeightTensor:$positions,
+                       Gpt2_TokenIds:$ids, Index:$past_length);
+  let results = (outs Gpt2_Activation:$result);
+  let assemblyFormat = [{
+    $tokens `,` $positions `[` $ids `]` `past` $past_length attr-dict `:` type($tokens) `,`
+    type($positions) `,` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Gpt2_AttentionOp : Gpt2_ComputeOp<"attention"> {
   let summary = "Fused multi-head attention of queries over the first `length` cache positions";
   let description = [{

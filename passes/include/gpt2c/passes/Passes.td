@@ -28,6 +28,16 @@ def FuseLinear : Pass<"gpt2-fuse-linear", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect"];
 }
 
+def FuseEmbeddings : Pass<"gpt2-fuse-embeddings", "::mlir::func::FuncOp"> {
+  let summary = "Fuse the token and position embeddings and their sum into gpt2.embed";
+  let description = [{
+    add(embedding(wte, ids), embedding(wpe, position_ids(ids, P))) becomes one
+    gpt2.embed, when the lookups have no other user and the positions are those
+    of the same ids.
+  }];
+  let dependentDialects = ["::gpt2c::gpt2::Gpt2Dialect"];
+}
+
 def SplitPhases : Pass<"gpt2-split-phases", "::mlir::ModuleOp"> {
   let summary = "Specialise @forward into @prefill (P = 0) and @decode (T = 1)";
   let description = [{
@@ -77,6 +87,23 @@ def WeightPrecision : Pass<"gpt2-weight-precision", "::mlir::ModuleOp"> {
     f16, or int8 with symmetric per-output-channel scales (optionally per group
     of `group-size` values); embeddings per row. Vectors (biases, layer-norm
     parameters) stay float32.
+
+    Roles come from the users. A linear / fused_linear weight [K, N] follows
+    `weights` (int8: `#gpt2.int8<axis = 1, group_size = G>`); an embedding table
+    or LM-head matrix [rows, E] follows `embeddings` (int8: axis = 0, one scale
+    per row or per group of G values along E), so the tied `wte` read by both
+    the embedding and the LM head gets one encoding that serves both. A tensor
+    is narrowed only when every use of every `gpt2.weight` naming it (one per
+    phase) reads it in the same role; all those ops get the same type. Biases,
+    layer-norm parameters and weights with other users are left as they are.
+
+    `f32` leaves weights as they are (an f16 checkpoint stays f16); bf16 / f16
+    convert any float storage, including f16 <-> bf16, since the interpreter and
+    the runtime round the store's values to the declared type. An int8 weight
+    is never widened back to a float, and re-quantizing it with another encoding
+    is an error. The pass is idempotent. Errors (reported at the module, or at
+    the weight): an unknown storage name, a negative group size, a group size
+    without int8 storage, a group size that does not divide a channel.
   }];
   let options = [
     Option<"weights", "weights", "std::string", /*default=*/"\"bf16\"",
