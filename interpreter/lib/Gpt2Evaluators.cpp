@@ -26,10 +26,10 @@ gpt2::WeightOp definingWeight(Value value) { return value.getDefiningOp<gpt2::We
 
 void evaluateWeight(gpt2::WeightOp op, Frame &frame) {
   withPrecision(frame, [&]<typename T>() {
-    auto type = op.getResult().getType();
+    // The whole tensor type: an i8 weight's values depend on its #gpt2.int8 encoding.
     frame.set(op.getResult(), frame.weights().get<T>(op.getTensorName().str(),
                                                      staticShape(op.getResult()),
-                                                     type.getElementType()));
+                                                     op.getResult().getType()));
   });
 }
 
@@ -267,8 +267,7 @@ void evaluateLmHead(gpt2::LmHeadOp op, Frame &frame) {
     const Tensor<T> *transposed = &transposedLocal;
     if (auto weight = definingWeight(op.getWeight())) {
       transposed = &frame.weights().getTransposed<T>(
-          weight.getTensorName().str(), weightShape,
-          weight.getResult().getType().getElementType());
+          weight.getTensorName().str(), weightShape, weight.getResult().getType());
     } else {
       transposedLocal = Tensor<T>({width, vocab});
       kernels::transpose(width, vocab, frame.tensor<T>(op.getWeight()).data(),

@@ -2,6 +2,8 @@
 
 #include "Kernels.h"
 
+#include "gpt2c/IR/Gpt2Dialect.h"
+#include "gpt2c/checkpoint/Int8Quantization.h"
 #include "gpt2c/support/Error.h"
 #include "gpt2c/support/FloatFormats.h"
 
@@ -11,19 +13,59 @@
 namespace gpt2c::interp {
 namespace {
 
-std::string typeName(mlir::Type type) {
+// The printed form of a type or attribute.
+template <typename TypeOrAttr> std::string typeName(TypeOrAttr entity) {
   std::string text;
-  llvm::raw_string_ostream(text) << type;
+  llvm::raw_string_ostream(text) << entity;
   return text;
 }
 
-// The value a float32 weight has once stored as `storageType`.
-float roundToStorage(float value, mlir::Type storageType) {
-  if (storageType.isF16())
+// A weight's storage as the IR declares it: element type and int8 encoding.
+struct Storage {
+  mlir::Type element;
+  gpt2::Int8QuantAttr int8; // null unless the element type is i8
+
+  explicit Storage(mlir::Type declared) {
+    auto tensor = mlir::dyn_cast<mlir::RankedTensorType>(declared);
+    element = tensor ? tensor.getElementType() : declared;
+    if (tensor)
+      int8 = mlir::dyn_cast_or_null<gpt2::Int8QuantAttr>(tensor.getEncoding());
+  }
+  // The cache key: the element type, plus the encoding that changes the values.
+  std::string key() const {
+    return int8 ? typeName(element) + typeName(int8) : typeName(element);
+  }
+};
+
+// The value a float32 weight has once stored as a 16-bit float `element`.
+float roundToStorage(float value, mlir::Type element) {
+  if (element.isF16())
     return halfToFloat(floatToHalf(value));
-  if (storageType.isBF16())
+  if (element.isBF16())
     return bfloat16ToFloat(floatToBfloat16(value));
   return value;
+}
+
+// The store's float32 `values` as the IR's storage holds them.
+std::vector<float> valuesAsStored(const WeightStore &store, const WeightInfo &info,
+                                  std::vector<float> values, const Storage &storage,
+                                  const std::vector<std::int64_t> &shape) {
+  mlir::Type element = storage.element;
+  if (element.isInteger(8)) {
+    if (!storage.int8 || shape.size() != 2)
+      fail("{}: tensor '{}': an i8 weight must be a matrix with a #gpt2.int8 encoding, got {}",
+           store.source(), info.name, typeName(element));
+    return dequantize(quantizeInt8(values, shape[0], shape[1], storage.int8.getAxis(),
+                                   storage.int8.getGroupSize()));
+  }
+  if (!element.isF32() && !element.isF16() && !element.isBF16())
+    fail("{}: tensor '{}': the interpreter cannot read weights stored as {}", store.source(),
+         info.name, typeName(element));
+  // An f32 weight read from an f32 checkpoint needs no rounding.
+  if (info.dtype != DType::F32 || !element.isF32())
+    for (float &value : values)
+      value = roundToStorage(value, element);
+  return values;
 }
 
 } // namespace
@@ -38,7 +80,8 @@ template <> std::map<WeightCache::Key, Tensor<double>> &WeightCache::entries<dou
 template <typename T>
 const Tensor<T> &WeightCache::get(const std::string &name, const std::vector<std::int64_t> &shape,
                                   mlir::Type storageType) {
-  Key key{name, typeName(storageType), false};
+  Storage storage(storageType);
+  Key key{name, storage.key(), false};
   auto &cache = entries<T>();
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
@@ -46,14 +89,9 @@ const Tensor<T> &WeightCache::get(const std::string &name, const std::vector<std
   if (info.shape != shape)
     fail("{}: tensor '{}' has shape [{}] but the IR expects [{}]", store_.source(), name,
          fmt::join(info.shape, ", "), fmt::join(shape, ", "));
-  if (!storageType.isF32() && !storageType.isF16() && !storageType.isBF16())
-    fail("{}: tensor '{}': the interpreter cannot read weights stored as {}", store_.source(), name,
-         typeName(storageType));
-  std::vector<float> values = store_.readFloat32(name);
-  std::vector<T> converted(values.size());
-  bool narrowed = info.dtype != DType::F32 || !storageType.isF32();
-  for (std::size_t i = 0; i < values.size(); ++i)
-    converted[i] = T(narrowed ? roundToStorage(values[i], storageType) : values[i]);
+  std::vector<float> values =
+      valuesAsStored(store_, info, store_.readFloat32(name), storage, shape);
+  std::vector<T> converted(values.begin(), values.end());
   return cache.emplace(key, Tensor<T>(shape, std::move(converted))).first->second;
 }
 
@@ -61,7 +99,7 @@ template <typename T>
 const Tensor<T> &WeightCache::getTransposed(const std::string &name,
                                             const std::vector<std::int64_t> &shape,
                                             mlir::Type storageType) {
-  Key key{name, typeName(storageType), true};
+  Key key{name, Storage(storageType).key(), true};
   auto &cache = entries<T>();
   if (auto it = cache.find(key); it != cache.end())
     return it->second;

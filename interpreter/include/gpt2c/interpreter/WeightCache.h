@@ -1,8 +1,9 @@
 #pragma once
 // Weights converted for the interpreter: each tensor is read from the store once,
 // rounded to the storage type the IR declares (so that IR whose weights a pass
-// narrowed to bf16 or f16 computes with exactly those values), widened to the
-// interpreter's precision, and kept for every later run.
+// narrowed to bf16, f16 or int8 computes with exactly those values: for int8, the
+// dequantized q * scale of the shared recipe in gpt2c/checkpoint/Int8Quantization.h),
+// widened to the interpreter's precision, and kept for every later run.
 #include "gpt2c/checkpoint/WeightStore.h"
 #include "gpt2c/interpreter/Tensor.h"
 
@@ -20,7 +21,9 @@ public:
 
   const WeightStore &store() const { return store_; }
 
-  // Tensor `name` with `shape`, stored as `storageType` (f32, f16 or bf16).
+  // Tensor `name` with `shape`, stored as `storageType`: the weight's tensor type
+  // (f32, f16, bf16, or i8 with its #gpt2.int8 encoding), or the element type of
+  // a float weight.
   template <typename T>
   const Tensor<T> &get(const std::string &name, const std::vector<std::int64_t> &shape,
                        mlir::Type storageType);
