@@ -20,9 +20,9 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // WEIGHT-PRECISION-PIPELINE (enabled when the pass is implemented)
-  // if (options.weights != "f32" || (!options.embeddings.empty() && options.embeddings != "f32"))
-  //   pm.addPass(createWeightPrecision(
-  //       WeightPrecisionOptions{options.weights, options.groupSize, options.embeddings}));
+  if (options.weights != "f32" || (!options.embeddings.empty() && options.embeddings != "f32"))
+    pm.addPass(createWeightPrecision(
+        WeightPrecisionOptions{options.weights, options.groupSize, options.embeddings}));
 }
 
 namespace {
@@ -48,7 +48,7 @@ void registerAllPasses() {
   registerSplitPhases();
   registerPruneContext();
   registerRefineShapes();
-  // registerWeightPrecision();  // WEIGHT-PRECISION-REGISTRATION
+  registerWeightPrecision();    // WEIGHT-PRECISION-REGISTRATION
   registerCostReport();         // COST-REPORT-REGISTRATION
   PassPipelineRegistration<PipelineCommandLine>(
       "gpt2-pipeline", "The gpt2c optimisation pipeline (fusion, phases, pruning, precision)",
