@@ -158,6 +158,17 @@ OpCost costOf(EmbeddingOp op) {
       .withFlops(0);
 }
 
+// position_ids, both gathers and their sum in one: B*T*E additions.
+OpCost costOf(EmbedOp op) {
+  double gathered = elements(op.getIds());
+  return Traffic()
+      .read(op.getIds())
+      .read(op.getTokens(), gatheredShare(op.getTokens(), gathered))
+      .read(op.getPositions(), gatheredShare(op.getPositions(), gathered))
+      .write(op.getResult())
+      .withFlops(elements(op.getResult()));
+}
+
 OpCost costOf(LayerNormOp op) {
   return operandsAndResults(op).withFlops(kLayerNormFlopsPerElement * elements(op.getInput()));
 }
@@ -267,7 +278,7 @@ template <typename... OpTs> void attachCostModels(MLIRContext &context) {
 
 void registerCostModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, Gpt2Dialect *) {
-    attachCostModels<WeightStoreOp, WeightOp, PositionIdsOp, EmbeddingOp, LayerNormOp,
+    attachCostModels<WeightStoreOp, WeightOp, PositionIdsOp, EmbeddingOp, EmbedOp, LayerNormOp,
                      LinearOp, GeluOp, AddOp, SplitQkvOp, MergeHeadsOp, CacheWriteOp, CacheReadOp,
                      BatchMatmulOp, ScaleOp, CausalMaskOp, SoftmaxOp, LmHeadOp, FusedLinearOp,
                      AttentionOp, LastTokenOp>(*context);
