@@ -1,0 +1,28 @@
+#pragma once
+// What every gpt2c-run subcommand that runs an artifact shares: the ARTIFACT
+// positional, --threads, --tokenizer and --verify, opening the executor and
+// finding the tokenizer.
+#include "gpt2c/cpu/CpuBackend.h"
+#include "gpt2c/support/CommandLine.h"
+#include "gpt2c/tokenizer/Tokenizer.h"
+
+#include <memory>
+#include <string>
+
+namespace gpt2c::run {
+
+struct ArtifactOptions {
+  std::string artifact;
+  std::string tokenizerDir;
+  unsigned threads = 0;
+  bool verify = false;
+
+  // Declares the shared arguments on `command`.
+  void declare(CommandLine &command);
+  // Sizes the process thread pool (--threads), then opens the artifact.
+  std::unique_ptr<cpu::CpuBackend> openBackend() const;
+  // --tokenizer DIR when given, else the artifact's own tokenizer files.
+  Tokenizer loadTokenizer() const;
+};
+
+} // namespace gpt2c::run

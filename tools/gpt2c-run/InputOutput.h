@@ -1,0 +1,20 @@
+#pragma once
+// Files and id lists as gpt2c-run reads and writes them.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gpt2c::run {
+
+// The bytes of `path`, as they are.
+std::string readFileBytes(const std::string &path);
+// "1,2,3" or "1 2 3" -> ids; `option` names the source in errors.
+std::vector<std::int32_t> parseIdList(const std::string &text, const std::string &option);
+// Non-empty lines of `path`, without line ends.
+std::vector<std::string> readLines(const std::string &path);
+// Raw little-endian float32, written beside `path` and renamed into place, so a
+// failure never leaves a partial file.
+void writeFloats(const std::string &path, std::span<const float> values);
+
+} // namespace gpt2c::run
