@@ -20,6 +20,7 @@ config.excludes = ["unit", "fuzz", "codegen", "utils", "CMakeLists.txt", "lit.cf
 config.environment["PATH"] = os.pathsep.join(
     [config.gpt2c_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%shared", config.gpt2c_shared_dir))
+config.substitutions.append(("%gpt2c_tools", config.gpt2c_tools_dir))
 if os.path.isdir(os.path.join(config.gpt2c_shared_dir, "models")):
     config.available_features.add("shared-data")
 if config.gpt2c_have_cuda:
