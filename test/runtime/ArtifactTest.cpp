@@ -123,6 +123,41 @@ TEST_F(ArtifactFiles, ExternalWeightsPackAtLoadTime) {
       << openError(path);
 }
 
+// Reduced-precision slots of a Hugging Face checkpoint: in weights.bin, or packed at
+// load time from the directory (recorded absolute, so the artifact opens from anywhere).
+TEST_F(ArtifactFiles, CheckpointSlotsInEveryPrecision) {
+  fs::path model = test::sharedDir() / "models" / "gpt2-mini-pydocs";
+  std::unique_ptr<WeightStore> store = openModel(model.string());
+  ArtifactSpec spec;
+  fs::path library = test::referencePhaseLibrary(PackedLayout::KN);
+  spec.phases = {{"prefill", library, "", LogitsRows::Last},
+                 {"decode", library, "", LogitsRows::Last}};
+  const std::string attn = "h.3.attn.c_attn.weight";
+  spec.weights = {
+      {"wte.weight", PackedKind::Values, PackedDType::BF16, PackedLayout::Row},
+      {attn, PackedKind::Values, PackedDType::Int8, PackedLayout::NK, 64, 1},
+      {attn, PackedKind::Int8Scales, PackedDType::F32, PackedLayout::Row, 64, 1},
+      {"h.3.mlp.c_fc.bias", PackedKind::Values, PackedDType::F16, PackedLayout::Row},
+  };
+  Manifest inFile = ArtifactWriter(spec).write(*store, path);
+  spec.externalWeights = true;
+  fs::path externalPath = scratch.file("external.gpt2c");
+  Manifest external = ArtifactWriter(spec).write(*store, externalPath);
+  EXPECT_EQ(external.weights.externalSource, fs::absolute(model).lexically_normal().string());
+  EXPECT_EQ(external.weights.sha256, inFile.weights.sha256);
+
+  // [384][1152] int8 codes transposed, then 1152 channels x 6 groups of scales.
+  EXPECT_EQ(inFile.weights.slots[1].bytes, 384u * 1152);
+  EXPECT_EQ(inFile.weights.slots[2].bytes, 1152u * 6 * 4);
+  Artifact a = Artifact::open(path, {.verifyWeights = true});
+  Artifact b = Artifact::open(externalPath, {.verifyWeights = true});
+  for (std::size_t i = 0; i < spec.weights.size(); ++i) {
+    std::vector<std::byte> expected = packWeight(*store, spec.weights[i]);
+    ASSERT_EQ(std::memcmp(a.slotPointers()[i], expected.data(), expected.size()), 0) << i;
+    ASSERT_EQ(std::memcmp(b.slotPointers()[i], expected.data(), expected.size()), 0) << i;
+  }
+}
+
 TEST_F(ArtifactFiles, SeparateLibrariesAreCopiedEach) {
   Manifest manifest = test::writeReferenceArtifact(path, {.separateLibraries = true});
   for (const char *phase : {"prefill", "decode", "score"}) {

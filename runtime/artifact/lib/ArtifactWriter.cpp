@@ -62,6 +62,10 @@ void copyInto(const fs::path &source, const fs::path &directory, const std::stri
     fail("artifact writer: {}: not a file", source.string());
   if (!fs::copy_file(source, directory / name, fs::copy_options::overwrite_existing, error))
     fail("artifact writer: cannot copy {} into the artifact: {}", source.string(), error.message());
+  // The copy keeps the source's permissions; a read-only tokenizer file must not
+  // make the artifact awkward to replace or edit.
+  fs::permissions(directory / name, fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::add, error);
   FileDigest digest = digestFile(directory / name);
   manifest.files[name] = FileRecord{digest.bytes, digest.sha256};
 }
