@@ -11,6 +11,7 @@ extern llvm::cl::SubCommand tokenizeCommand;
 extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::SubCommand logitsCommand;
 extern llvm::cl::SubCommand evalCommand;
+extern llvm::cl::SubCommand compileCommand;
 
 int runImport();
 int runSynth();
@@ -18,5 +19,6 @@ int runTokenize();
 int runRun();
 int runLogits();
 int runEval();
+int runCompile();
 
 } // namespace gpt2c::driver

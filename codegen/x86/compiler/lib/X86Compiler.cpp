@@ -1,0 +1,128 @@
+#include "gpt2c/codegen/X86Compiler.h"
+
+#include "Toolchain.h"
+#include "gpt2c/artifact/ArtifactWriter.h"
+#include "gpt2c/codegen/GlueEmitter.h"
+#include "gpt2c/codegen/KernelPlan.h"
+#include "gpt2c/codegen/ObjectEmitter.h"
+#include "gpt2c/importer/Importer.h"
+#include "gpt2c/support/Error.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace gpt2c::x86 {
+namespace {
+
+namespace fs = std::filesystem;
+
+// AVX-512 as the artifact's manifest requires it (avx512 f/bw/vl/dq, fma).
+constexpr const char *kDefaultHalideTarget =
+    "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake";
+
+// Collects MLIR diagnostics so that a failure becomes one gpt2c::Error line.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(mlir::MLIRContext &context)
+      : handler_(&context, [this](mlir::Diagnostic &diagnostic) {
+          if (first_.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error) {
+            llvm::raw_string_ostream os(first_);
+            os << diagnostic.getLocation() << ": " << diagnostic;
+          }
+          return mlir::success();
+        }) {}
+  [[noreturn]] void fail(const std::string &what) {
+    gpt2c::fail("{}: {}", what, first_.empty() ? "failed" : first_);
+  }
+
+private:
+  std::string first_;
+  mlir::ScopedDiagnosticHandler handler_;
+};
+
+artifact::LogitsRows logitsRows(const std::string &logits) {
+  return logits == "last" ? artifact::LogitsRows::Last : artifact::LogitsRows::All;
+}
+
+} // namespace
+
+void compile(const CompileOptions &options) {
+  if (options.output.empty())
+    fail("compile: missing -o OUTPUT.gpt2c");
+  if (options.maxBatch < 1)
+    fail("compile: --max-batch must be at least 1, got {}", options.maxBatch);
+  std::unique_ptr<WeightStore> store = openModel(options.model);
+  if (options.maxTokens < 0 || options.maxTokens > store->config().nPositions)
+    fail("compile: --max-tokens {} is out of range (0 to {})", options.maxTokens,
+         store->config().nPositions);
+
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::LLVM::LLVMDialect>();
+  DiagnosticCollector diagnostics(context);
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, *store);
+  mlir::PassManager pm(&context);
+  PipelineOptions pipeline = options.pipeline;
+  pipeline.score = true; // perplexity and prompt scoring need every position's logits
+  buildPipeline(pm, pipeline);
+  if (mlir::failed(pm.run(*module)))
+    diagnostics.fail("compile: the gpt2c pipeline");
+
+  mlir::FailureOr<KernelPlan> plan = KernelPlan::build(*module);
+  if (mlir::failed(plan))
+    diagnostics.fail("compile: kernel planning");
+
+  fs::path work = fs::path(options.output).string() + ".work";
+  fs::remove_all(work);
+  fs::create_directories(work / "kernels");
+  {
+    std::ofstream spec(work / "kernels.json");
+    spec << plan->generatorSpec().dump(2) << "\n";
+    if (!spec.flush())
+      fail("{}: write failed", (work / "kernels.json").string());
+  }
+  runTool(halideGenerator(),
+          {"kernels", "--spec", (work / "kernels.json").string(), "--output-dir",
+           (work / "kernels").string(), "--target",
+           options.halideTarget.empty() ? kDefaultHalideTarget : options.halideTarget});
+  std::vector<std::string> kernelObjects;
+  for (const fs::directory_entry &entry : fs::directory_iterator(work / "kernels"))
+    if (entry.path().extension() == ".o")
+      kernelObjects.push_back(entry.path().string());
+
+  artifact::ArtifactSpec spec;
+  spec.maxBatch = options.maxBatch;
+  spec.maxTokens = options.maxTokens;
+  spec.weights = plan->slots();
+  spec.externalWeights = options.externalWeights;
+  // The tokenizer travels with the artifact: the one given, else the checkpoint's own.
+  if (!options.tokenizerDir.empty())
+    spec.tokenizerDir = fs::path(options.tokenizerDir);
+  else if (!options.model.starts_with("synthetic:") &&
+           fs::is_regular_file(fs::path(options.model) / "vocab.json") &&
+           fs::is_regular_file(fs::path(options.model) / "merges.txt"))
+    spec.tokenizerDir = fs::path(options.model);
+  GlueOptions glueOptions{options.maxBatch, options.maxTokens};
+  for (auto function : module->getOps<mlir::func::FuncOp>()) {
+    mlir::FailureOr<PhaseGlue> glue = emitPhaseGlue(function, *plan, glueOptions);
+    if (mlir::failed(glue))
+      diagnostics.fail("compile: glue of @" + function.getSymName().str());
+    fs::path object = work / (glue->phase + "_glue.o");
+    fs::path library = work / (glue->phase + ".so");
+    emitObject(*glue->module, object.string());
+    std::vector<std::string> link = {"-shared", "-Bsymbolic", "--gc-sections", "-o",
+                                     library.string(), object.string(), phaseSupportObject()};
+    link.insert(link.end(), kernelObjects.begin(), kernelObjects.end());
+    runTool(linker(), link);
+    spec.scratchBytes = std::max(spec.scratchBytes, glue->scratchBytes);
+    spec.phases.push_back({glue->phase, library, glue->symbol, logitsRows(glue->logits)});
+  }
+  artifact::ArtifactWriter(spec).write(*store, options.output);
+  if (!options.keepIntermediates)
+    fs::remove_all(work);
+}
+
+} // namespace gpt2c::x86
