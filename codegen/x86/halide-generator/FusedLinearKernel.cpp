@@ -1,0 +1,131 @@
+// fused_linear: y(n, m) = residual(n, m) + act(norm(x)(k, m) W(k, n) + bias(n)).
+//
+// Parameters: k, n, dtype, group_size (int8), layout, norm, epsilon (norm), gelu, residual.
+// Schedule fields (all optional but "layout"; Linear.h says what they do):
+//   layout      "kn" | "nk": how the packer stores W. May be given as a parameter
+//               instead (KERNELS.md lists it among both); if both, they must agree.
+//   strategy    "gemv" (default; decode, few rows) | "gemm" (prefill, many rows)
+//   vector      float32 lanes (default 16 on AVX-512)
+//   tile_m      rows per register tile (gemv 1, gemm 6)
+//   tile_n      outputs per register tile (gemv kn 4*vector, gemv nk 4, gemm 4*vector)
+//   n_per_task  output columns per parallel task (gemv nk n/8, gemv kn n/4, gemm 2*tile_n)
+//   unroll      reduction steps unrolled (gemv kn 4, gemv nk 1, gemm 2)
+//   prefetch    gemv: software prefetch distance in streaming steps (default 0: off)
+//   parallel    split the tasks over the thread pool (default true)
+// The norm prologue is computed once per row, before the product (compute_root),
+// in parallel over rows for gemm.
+#include "Kernels.h"
+#include "KernelSupport.h"
+#include "Linear.h"
+#include "Normalization.h"
+#include "Weights.h"
+
+#include <memory>
+
+namespace gpt2c::halide {
+
+using namespace Halide;
+
+namespace {
+
+WeightLayout readLayout(KernelSpec &spec) {
+  auto parse = [](SpecObject &object) {
+    std::string name = object.requireString("layout");
+    if (name != "kn" && name != "nk")
+      object.fail("layout", "must be \"kn\" or \"nk\", got \"" + name + "\"");
+    return name == "kn" ? WeightLayout::KN : WeightLayout::NK;
+  };
+  bool inParams = spec.params.has("layout"), inSchedule = spec.schedule.has("layout");
+  if (!inParams && !inSchedule)
+    spec.schedule.fail("layout", "is missing");
+  if (inParams && inSchedule && parse(spec.params) != parse(spec.schedule))
+    spec.schedule.fail("layout", "disagrees with parameter 'layout'");
+  return inSchedule ? parse(spec.schedule) : parse(spec.params);
+}
+
+} // namespace
+
+KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
+  SpecObject &params = spec.params;
+  const int k = params.requireSize("k"), n = params.requireSize("n");
+  const WeightType dtype = parseWeightType(params, "dtype");
+  const int groupSize = readGroupSize(params, dtype, k);
+  const WeightLayout layout = readLayout(spec);
+  const bool norm = params.requireBool("norm");
+  float epsilon = 0.0f;
+  if (norm || params.has("epsilon")) {
+    epsilon = static_cast<float>(params.requireNumber("epsilon"));
+    if (!(epsilon > 0.0f))
+      params.fail("epsilon", "must be positive");
+  }
+  const bool gelu = params.requireBool("gelu"), residual = params.requireBool("residual");
+  params.rejectUnknownFields();
+
+  // kn: w(n, k), channels along dimension 0; nk: w(k, n), channels along dimension 1.
+  PackedMatrix weight = layout == WeightLayout::KN
+                            ? PackedMatrix("weight", "scales", dtype, n, k, 0, groupSize)
+                            : PackedMatrix("weight", "scales", dtype, k, n, 1, groupSize);
+  LinearSchedule schedule = readLinearSchedule(spec.schedule, target, layout, weight, k, n);
+  spec.schedule.rejectUnknownFields();
+
+  ImageParam x(Float(32), 2, "x"), bias(Float(32), 1, "bias");
+  ImageParam gamma(Float(32), 1, "gamma"), beta(Float(32), 1, "beta");
+  ImageParam residualIn(Float(32), 2, "residual");
+  requireMinZero(x);
+  requireExtent(x, 0, k);
+  requireMinZero(bias);
+  requireExtent(bias, 0, n);
+
+  std::vector<Argument> arguments{x};
+  for (const Argument &argument : weight.arguments())
+    arguments.push_back(argument);
+  arguments.push_back(bias);
+
+  Var kv("k"), nv("n"), mv("m");
+  Func input("input");
+  input(kv, mv) = x(kv, mv);
+  Func normalized;
+  std::unique_ptr<RowNormalization> normalization;
+  if (norm) {
+    for (ImageParam *vector : {&gamma, &beta}) {
+      requireMinZero(*vector);
+      requireExtent(*vector, 0, k);
+      arguments.push_back(*vector);
+    }
+    normalization = std::make_unique<RowNormalization>(input, k, epsilon, Func(gamma),
+                                                       Func(beta), schedule.lanes);
+    normalized = normalization->result();
+  }
+  if (residual) {
+    requireMinZero(residualIn);
+    requireExtent(residualIn, 0, n);
+    arguments.push_back(residualIn);
+  }
+
+  LinearProduct product(norm ? normalized : input, x.dim(1).extent(), weight, layout, k, n,
+                        schedule, nv, mv);
+  Func y("y");
+  Expr value = product.result()(nv, mv) + bias(nv);
+  if (gelu)
+    value = geluTanh(value);
+  if (residual)
+    value = residualIn(nv, mv) + value;
+  y(nv, mv) = value;
+  requireMinZero(y.output_buffer());
+  requireExtent(y.output_buffer(), 0, n);
+
+  product.schedule(y);
+  if (norm) {
+    Var row = normalized.args()[1], column = normalized.args()[0];
+    normalized.compute_root();
+    int lanes = lanesDividing(schedule.lanes, k);
+    if (lanes > 1)
+      normalized.vectorize(column, lanes);
+    if (schedule.gemm && schedule.parallel)
+      normalized.parallel(row);
+    normalization->computeStatisticsAt(normalized, row);
+  }
+  return {Pipeline(y), arguments};
+}
+
+} // namespace gpt2c::halide

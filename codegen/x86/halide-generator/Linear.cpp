@@ -1,0 +1,277 @@
+#include "Linear.h"
+
+#include "KernelSupport.h"
+
+#include <algorithm>
+
+namespace gpt2c::halide {
+
+using namespace Halide;
+
+namespace {
+
+int roundUp(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+} // namespace
+
+LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
+                                  WeightLayout layout, const PackedMatrix &weight, int k, int n) {
+  LinearSchedule s;
+  std::string strategy = schedule.optionalString("strategy", "gemv");
+  if (strategy != "gemv" && strategy != "gemm")
+    schedule.fail("strategy", "must be \"gemv\" or \"gemm\", got \"" + strategy + "\"");
+  s.gemm = strategy == "gemm";
+  s.lanes = readVectorLanes(schedule, target);
+  const bool vectorOverN = s.gemm || layout == WeightLayout::KN;
+
+  // Defaults measured on a Sapphire-Rapids-class Xeon, 2 threads: gemv nk 4 rows,
+  // n/8 columns per task; gemv kn 4 vectors, 4 k rows per pass, n/4 per task (long
+  // row chunks stream better); gemm 6 x 4-vector tiles (24 of the 32 registers),
+  // 2 tiles per task, k unrolled twice.
+  s.tileM = static_cast<int>(schedule.intInRange("tile_m", s.gemm ? 6 : 1, 1, 32));
+  int tileNDefault = vectorOverN ? 4 * s.lanes : 4;
+  s.tileN = static_cast<int>(
+      schedule.intInRange("tile_n", std::min(tileNDefault, n), 1, vectorOverN ? 512 : 32));
+  if (vectorOverN && s.tileN % s.lanes != 0)
+    schedule.fail("tile_n", "must be a multiple of vector (" + std::to_string(s.lanes) + ")");
+  if (s.tileN > n)
+    schedule.fail("tile_n", "exceeds n (" + std::to_string(n) + ")");
+  if (s.gemm && s.tileM * (s.tileN / s.lanes) > 28)
+    schedule.fail("tile_m", "times tile_n / vector exceeds the 28 accumulator registers");
+
+  int wholeTiles = n / s.tileN * s.tileN;
+  int perTaskDefault = s.gemm ? 2 * s.tileN
+                       : layout == WeightLayout::KN ? roundUp((n + 3) / 4, s.tileN)
+                                                     : roundUp((n + 7) / 8, s.tileN);
+  s.nPerTask = static_cast<int>(
+      schedule.intInRange("n_per_task", std::min(perTaskDefault, wholeTiles), 1, n));
+  if (s.nPerTask % s.tileN != 0)
+    schedule.fail("n_per_task", "must be a multiple of tile_n (" + std::to_string(s.tileN) + ")");
+
+  // The loop the unroll factor splits: the group (or all of k) for gemv kn, its
+  // vector steps for gemv nk, all of k for gemm.
+  int reduced = s.gemm ? k : weight.groupSize();
+  if (!s.gemm && layout == WeightLayout::NK) {
+    if (reduced % s.lanes != 0)
+      schedule.fail("vector", "must divide k" +
+                                  std::string(weight.quantized() ? " and group_size" : "") +
+                                  " for layout nk (" + std::to_string(reduced) + ")");
+    reduced /= s.lanes;
+  }
+  int unrollDefault = s.gemm ? 2 : layout == WeightLayout::KN ? 4 : 1;
+  if (reduced % unrollDefault != 0)
+    unrollDefault = 1;
+  s.unroll = static_cast<int>(schedule.intInRange("unroll", unrollDefault, 1, 64));
+  if (reduced % s.unroll != 0)
+    schedule.fail("unroll", "must divide the unrolled loop's extent (" + std::to_string(reduced) +
+                                ")");
+  s.parallel = schedule.optionalBool("parallel", true);
+  s.prefetch = static_cast<int>(schedule.intInRange("prefetch", 0, 0, 1024));
+  if (s.gemm && s.prefetch != 0)
+    schedule.fail("prefetch", "applies to strategy \"gemv\" only");
+  return s;
+}
+
+LinearProduct::LinearProduct(Func x, Expr rows, const PackedMatrix &weight, WeightLayout layout,
+                             int k, int n, const LinearSchedule &schedule, Var nVar, Var mVar)
+    : x_(x), rows_("rows"), wide_("wide"), acc_("acc"), grouped_("grouped"), lanes_("lanes"),
+      panel_("panel"), weight_(weight), layout_(layout), k_(k), n_(n), s_(schedule),
+      nVar_(nVar), mVar_(mVar) {
+  Var kv("kv"), mv("mv"), a("a"), b("b");
+  // Register tiles of several rows compute whole tiles: rows past the end repeat the
+  // last row, and only real rows are stored.
+  if (s_.tileM > 1)
+    rows_(kv, mv) = x_(kv, clamp(mv, 0, rows - 1));
+  else
+    rows_(kv, mv) = x_(kv, mv);
+  wide_(a, b) = weight_.widened(a, b);
+  if (s_.gemm)
+    defineGemm();
+  else if (layout_ == WeightLayout::KN)
+    defineGemvKn();
+  else
+    defineGemvNk();
+}
+
+void LinearProduct::defineGemvKn() {
+  Var n = nVar_, m = mVar_;
+  if (!weight_.quantized()) {
+    RDom r(0, k_, "r");
+    acc_(n, m) = 0.0f;
+    acc_(n, m) += rows_(r, m) * wide_(n, r);
+    return;
+  }
+  const int groupSize = weight_.groupSize();
+  Var g("g");
+  RDom r(0, groupSize, "r"), rg(0, weight_.groups(), "rg");
+  grouped_(n, m, g) = 0.0f;
+  grouped_(n, m, g) += rows_(g * groupSize + r, m) * wide_(n, g * groupSize + r);
+  acc_(n, m) = 0.0f;
+  acc_(n, m) += grouped_(n, m, rg) * weight_.scale(rg, n);
+}
+
+void LinearProduct::defineGemvNk() {
+  Var n = nVar_, m = mVar_, l("l");
+  const int lanes = s_.lanes;
+  if (!weight_.quantized()) {
+    RDom r(0, k_ / lanes, "r");
+    lanes_(l, n, m) = 0.0f;
+    lanes_(l, n, m) += rows_(r * lanes + l, m) * wide_(r * lanes + l, n);
+  } else {
+    const int groupSize = weight_.groupSize();
+    Var g("g");
+    RDom r(0, groupSize / lanes, "r"), rg(0, weight_.groups(), "rg");
+    Expr index = g * groupSize + r * lanes + l;
+    grouped_(l, n, m, g) = 0.0f;
+    grouped_(l, n, m, g) += rows_(index, m) * wide_(index, n);
+    lanes_(l, n, m) = 0.0f;
+    lanes_(l, n, m) += grouped_(l, n, m, rg) * weight_.scale(rg, n);
+  }
+  RDom rl(0, lanes, "rl");
+  acc_(n, m) = 0.0f;
+  acc_(n, m) += lanes_(rl, n, m);
+}
+
+void LinearProduct::defineGemm() {
+  Var n = nVar_, m = mVar_, kv("kv");
+  if (layout_ == WeightLayout::KN)
+    panel_(n, kv) = weight_.value(n, kv);
+  else
+    panel_(n, kv) = weight_.value(kv, n);
+  RDom r(0, k_, "r");
+  acc_(n, m) = 0.0f;
+  acc_(n, m) += rows_(r, m) * panel_(n, r);
+}
+
+void LinearProduct::schedule(Func out) {
+  if (s_.gemm)
+    scheduleGemm(out);
+  else if (layout_ == WeightLayout::KN)
+    scheduleGemvKn(out);
+  else
+    scheduleGemvNk(out);
+}
+
+namespace {
+
+// The reduction variables of a Func's first update, in definition order.
+std::vector<RVar> reductionVars(Func f) {
+  std::vector<RVar> result;
+  for (const Internal::ReductionVariable &rv : f.update().get_schedule().rvars())
+    result.emplace_back(rv.var);
+  return result;
+}
+
+} // namespace
+
+void LinearProduct::prefetchWeights(Stage stage, RVar loop) {
+  // Addresses past the buffer are harmless for a prefetch: no clamping or guards.
+  if (s_.prefetch > 0)
+    stage.prefetch(weight_.values(), loop, loop, s_.prefetch, PrefetchBoundStrategy::NonFaulting);
+}
+
+void LinearProduct::scheduleGemvKn(Func out) {
+  Var n = nVar_, m = mVar_, no("no"), ni("ni"), mo("mo"), mi("mi");
+  const int lanes = s_.lanes;
+  out.split(n, no, ni, s_.nPerTask)
+      .split(m, mo, mi, s_.tileM, TailStrategy::GuardWithIf)
+      .reorder(ni, mi, mo, no)
+      .vectorize(ni, lanes);
+  if (s_.parallel)
+    out.parallel(no);
+  acc_.compute_at(out, mo).vectorize(n, lanes);
+
+  // Streams `k` rows of the weights into the task's accumulators, `unroll` rows
+  // per pass, tile_n columns per inner tile.
+  auto streamRows = [&](Func f) {
+    RVar r = reductionVars(f)[0], ro("ro"), ri("ri");
+    Var nt("nt"), nti("nti"), nv("nv"), nvi("nvi");
+    f.update()
+        .split(r, ro, ri, s_.unroll)
+        .split(n, nt, nti, s_.tileN)
+        .split(nti, nv, nvi, lanes)
+        .reorder(nvi, nv, ri, m, nt, ro)
+        .vectorize(nvi)
+        .unroll(nv)
+        .unroll(ri);
+    prefetchWeights(f.update(), ro);
+  };
+  if (!weight_.quantized()) {
+    streamRows(acc_);
+    return;
+  }
+  RVar rg = reductionVars(acc_)[0];
+  grouped_.compute_at(acc_, rg).vectorize(n, lanes);
+  streamRows(grouped_);
+  Var nv("nv"), nvi("nvi");
+  acc_.update().split(n, nv, nvi, lanes).reorder(nvi, m, nv, rg).vectorize(nvi);
+}
+
+void LinearProduct::scheduleGemvNk(Func out) {
+  Var n = nVar_, m = mVar_, no("no"), ni("ni"), nt("nt"), nti("nti"), mo("mo"), mi("mi"), l("l");
+  out.split(n, no, ni, s_.nPerTask)
+      .split(ni, nt, nti, s_.tileN)
+      .split(m, mo, mi, s_.tileM, TailStrategy::GuardWithIf)
+      .reorder(nti, mi, nt, mo, no)
+      .unroll(nti);
+  if (s_.parallel)
+    out.parallel(no);
+  acc_.compute_at(out, nt);
+  acc_.update().atomic().vectorize(reductionVars(acc_)[0]).unroll(n).unroll(m);
+
+  // Every vector step loads one vector of x per row and one of each of the
+  // tile_n weight rows, and feeds tile_n x tile_m accumulators.
+  auto dotProducts = [&](Func f) {
+    RVar r = reductionVars(f)[0], ro("ro"), ri("ri");
+    f.update()
+        .split(r, ro, ri, s_.unroll)
+        .reorder(l, n, m, ri, ro)
+        .vectorize(l)
+        .unroll(n)
+        .unroll(m)
+        .unroll(ri);
+    prefetchWeights(f.update(), ro);
+  };
+  lanes_.compute_at(out, nt).vectorize(l);
+  if (!weight_.quantized()) {
+    dotProducts(lanes_);
+    return;
+  }
+  RVar rg = reductionVars(lanes_)[0];
+  grouped_.compute_at(lanes_, rg).vectorize(l);
+  dotProducts(grouped_);
+  lanes_.update().reorder(l, n, m, rg).vectorize(l).unroll(n).unroll(m);
+}
+
+void LinearProduct::scheduleGemm(Func out) {
+  Var n = nVar_, m = mVar_, no("no"), ni("ni"), nt("nt"), nti("nti"), nv("nv"), nvi("nvi"), mo("mo"),
+      mi("mi");
+  const int lanes = s_.lanes;
+  out.split(n, no, ni, s_.nPerTask)
+      .split(m, mo, mi, s_.tileM, TailStrategy::GuardWithIf)
+      .split(ni, nt, nti, s_.tileN)
+      .split(nti, nv, nvi, lanes)
+      .reorder(nvi, nv, mi, nt, mo, no)
+      .vectorize(nvi)
+      .unroll(nv)
+      .unroll(mi);
+  if (s_.parallel)
+    out.parallel(no);
+  // The task's columns, widened once and reused by every row tile.
+  panel_.compute_at(out, no).vectorize(n, lanes);
+
+  // The register tile: tile_m x tile_n accumulators, one k step at a time.
+  Var av("av"), avi("avi");
+  acc_.compute_at(out, nt).split(n, av, avi, lanes).vectorize(avi).unroll(av).unroll(m);
+  RVar r = reductionVars(acc_)[0], ro("ro"), ri("ri");
+  acc_.update()
+      .split(r, ro, ri, s_.unroll)
+      .split(n, av, avi, lanes)
+      .reorder(avi, av, m, ri, ro)
+      .vectorize(avi)
+      .unroll(av)
+      .unroll(m)
+      .unroll(ri);
+}
+
+} // namespace gpt2c::halide

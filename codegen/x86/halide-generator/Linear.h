@@ -1,0 +1,77 @@
+#pragma once
+// The matrix product shared by fused_linear and lm_head: acc(n, m) = sum_k x(k, m) W(k, n)
+// for a packed weight matrix, with the two schedules of ../KERNELS.md's consumers:
+//
+//   "gemv" (decode: few rows). Weights are read in their stored form, each byte once:
+//     the N outputs are split into tasks of n_per_task columns (parallel), rows are
+//     taken tile_m at a time and a task's weights stay in L2 across row tiles.
+//     layout kn (w(n, k)): vectorised over n; for each k, every accumulator of the
+//       task's columns gets x(k, m) * w(n.., k) (unroll: k rows per accumulator pass,
+//       tile_n: columns per inner register tile).
+//     layout nk (w(k, n)): tile_n dot products at once, vectorised over k into `vector`
+//       partial sums per output (unroll: vector steps unrolled), reduced once at the end.
+//     int8: the products of a group are summed first, then scaled once per group.
+//     prefetch: weights of the step that many steps ahead are prefetched, one
+//       instruction per cache line; past the end of a row it reaches the next rows.
+//   "gemm" (prefill: many rows). Each task packs its n_per_task columns into a float32
+//     panel (widened, int8 scale applied, transposed for nk) once, then computes
+//     tile_m x tile_n register tiles over all rows, reading the panel from L2 and the
+//     tile_m input rows from L1; unroll: k steps unrolled.
+#include "Spec.h"
+#include "Weights.h"
+
+#include "Halide.h"
+
+namespace gpt2c::halide {
+
+// Where the packer put a fused_linear matrix: kn = w(n, k), nk = w(k, n).
+enum class WeightLayout { KN, NK };
+
+struct LinearSchedule {
+  bool gemm = false;   // "strategy": "gemv" (default) or "gemm"
+  int lanes = 16;      // "vector": float32 lanes per vector
+  int tileM = 1;       // "tile_m": rows per register tile
+  int tileN = 0;       // "tile_n": outputs per register tile
+  int nPerTask = 0;    // "n_per_task": output columns per parallel task
+  int unroll = 1;      // "unroll": reduction steps unrolled
+  bool parallel = true; // "parallel": split tasks over the thread pool
+  int prefetch = 0;     // "prefetch": gemv only; software-prefetch the weights this
+                        // many streaming steps ahead (0: leave it to the hardware)
+};
+
+// Reads and validates the schedule fields above for a K x N product; the
+// defaults suit a 2-core AVX-512 machine.
+LinearSchedule readLinearSchedule(SpecObject &schedule, const Halide::Target &target,
+                                  WeightLayout layout, const PackedMatrix &weight, int k, int n);
+
+class LinearProduct {
+public:
+  // x(k, m) with `rows` rows (M, run-time); n and m are the consumer's variables.
+  LinearProduct(Halide::Func x, Halide::Expr rows, const PackedMatrix &weight,
+                WeightLayout layout, int k, int n, const LinearSchedule &schedule,
+                Halide::Var nVar, Halide::Var mVar);
+
+  // acc(n, m), to be consumed pointwise by `out`.
+  Halide::Func result() const { return acc_; }
+
+  // Schedules the product and `out(n, m)`, the output consuming it.
+  void schedule(Halide::Func out);
+
+private:
+  void defineGemvKn();
+  void defineGemvNk();
+  void defineGemm();
+  void scheduleGemvKn(Halide::Func out);
+  void scheduleGemvNk(Halide::Func out);
+  void scheduleGemm(Halide::Func out);
+  void prefetchWeights(Halide::Stage stage, Halide::RVar loop);
+
+  Halide::Func x_, rows_, wide_, acc_, grouped_, lanes_, panel_;
+  const PackedMatrix &weight_;
+  WeightLayout layout_;
+  int k_, n_;
+  LinearSchedule s_;
+  Halide::Var nVar_, mVar_;
+};
+
+} // namespace gpt2c::halide

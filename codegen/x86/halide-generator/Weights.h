@@ -1,0 +1,58 @@
+#pragma once
+// Weight matrices as the packer stores them (KERNELS.md, "Weight storage"):
+// f32, bf16 bits, f16 bits or int8 with per-group float32 scales.
+#include "Spec.h"
+
+#include "Halide.h"
+
+#include <string>
+#include <vector>
+
+namespace gpt2c::halide {
+
+// float32 from the 16 bits of a bfloat16 (exact).
+Halide::Expr widenBf16(const Halide::Expr &bits);
+// float32 from the 16 bits of an IEEE half, with integer operations only plus an
+// exact int-to-float conversion for subnormals (exact for every input, NaN payloads kept).
+Halide::Expr widenF16(const Halide::Expr &bits);
+
+// A 2-D weight buffer `values(a, b)` whose output channels lie along `channelDim`
+// (0 or 1) and whose reduced (input) index lies along the other dimension.
+// Declares the buffers with their compile-time shape: min 0, dense, row-major.
+class PackedMatrix {
+public:
+  PackedMatrix(const std::string &name, const std::string &scalesName, WeightType type,
+               int extent0, int extent1, int channelDim, int groupSize);
+
+  WeightType type() const { return type_; }
+  bool quantized() const { return type_ == WeightType::Int8; }
+  int reducedLength() const { return reduced_; }
+  // Reduced values per scale (the whole reduced length when the spec says 0).
+  int groupSize() const { return groupSize_; }
+  int groups() const { return reduced_ / groupSize_; }
+
+  // The stored element at (a, b) widened to float32, int8 scale not applied.
+  Halide::Expr widened(const Halide::Expr &a, const Halide::Expr &b) const;
+  // The scale of group g of channel c (int8 only).
+  Halide::Expr scale(const Halide::Expr &g, const Halide::Expr &c) const;
+  // The value the element stands for: widened, times its group's scale for int8.
+  Halide::Expr value(const Halide::Expr &a, const Halide::Expr &b) const;
+
+  // The stored values (what a prefetch reads ahead).
+  const Halide::ImageParam &values() const { return values_; }
+
+  // The kernel arguments, in contract order: values, then scales if int8.
+  std::vector<Halide::Argument> arguments() const;
+
+private:
+  WeightType type_;
+  int channelDim_, reduced_, groupSize_;
+  Halide::ImageParam values_, scales_;
+};
+
+// Validates an int8 "group_size" against the reduced length and returns it
+// (0 stays 0: one group per channel). Non-int8 types must not set a non-zero one.
+int readGroupSize(SpecObject &params, WeightType type, int reducedLength,
+                  const std::string &key = "group_size");
+
+} // namespace gpt2c::halide
