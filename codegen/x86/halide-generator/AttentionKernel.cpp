@@ -11,9 +11,10 @@
 //   key_block  keys per block of the values pass (default 16)
 //   parallel   split the tasks (heads x batch x query tiles) over the pool (default true)
 // A task materialises only its tile of scores (tile_t x length): scores (query rows
-// sharing each key's loads), then row maxima, exponentials and row sums, then the
-// weighted values in blocks of keys, the tile_t x D accumulators held in registers.
-// The masked part of each row is skipped, not computed.
+// sharing each key's loads), then row maxima, exponentials and row sums (vectorised
+// over keys), then the weighted values in blocks of keys, the tile_t x D
+// accumulators held in registers. Keys a row cannot see are skipped, except within
+// the last vector of keys of a row, where they are masked.
 #include "Kernels.h"
 #include "KernelSupport.h"
 
@@ -62,25 +63,50 @@ KernelDefinition defineAttention(KernelSpec &spec, const Target &target) {
     rows(d, t, h, b) = query(d, min(t, query.dim(1).extent() - 1), h, b);
   else
     rows(d, t, h, b) = query(d, t, h, b);
+  // Key j is visible from query row t.
+  auto visible = [&](Expr key, Expr row) {
+    Expr inCache = key < length;
+    return causal ? inCache && key <= past + row : inCache;
+  };
 
-  // Dot products: `lanes` partial sums per (j, t), then one horizontal sum.
+  // Dot products: `lanes` partial sums per (j, t), then one horizontal sum. The
+  // vectorised row reductions below read whole vectors of keys, so keys past
+  // `length` are clamped (their scores are computed but never used).
   Func partial("partial"), score("score");
   RDom rd(0, headDim / lanes, "rd");
+  Expr key = min(j, length - 1);
   partial(l, j, t, h, b) = 0.0f;
-  partial(l, j, t, h, b) += rows(rd * lanes + l, t, h, b) * keys(rd * lanes + l, j, h, b);
+  partial(l, j, t, h, b) += rows(rd * lanes + l, t, h, b) * keys(rd * lanes + l, key, h, b);
   RDom rl(0, lanes, "rl");
   score(j, t, h, b) = 0.0f;
   score(j, t, h, b) += partial(rl, j, t, h, b);
 
+  // Row maximum and row sum: per-lane partials over whole vectors of keys (the
+  // vectors holding a visible key; the rest of such a vector is masked), then
+  // one horizontal reduction.
+  RDom rv(0, (length + lanes - 1) / lanes, "rv");
+  if (causal)
+    rv.where(rv * lanes <= past + t);
+  Func laneMax("lane_max"), rowMax("row_max"), prob("prob"), laneSum("lane_sum"), rowSum("row_sum");
+  Expr laneKey = rv * lanes + l;
+  laneMax(l, t, h, b) = Float(32).min();
+  laneMax(l, t, h, b) = max(laneMax(l, t, h, b),
+                            select(visible(laneKey, t), score(laneKey, t, h, b), Float(32).min()));
+  RDom lane(0, lanes, "lane");
+  rowMax(t, h, b) = Float(32).min();
+  rowMax(t, h, b) = max(rowMax(t, h, b), laneMax(lane, t, h, b));
+  prob(j, t, h, b) =
+      select(visible(j, t), exp(scale * (score(j, t, h, b) - rowMax(t, h, b))), 0.0f);
+  laneSum(l, t, h, b) = 0.0f;
+  laneSum(l, t, h, b) += prob(laneKey, t, h, b);
+  rowSum(t, h, b) = 0.0f;
+  rowSum(t, h, b) += laneSum(lane, t, h, b);
+
+  // Weighted values over the visible keys only.
   RDom rj(0, length, "rj");
   if (causal)
     rj.where(rj <= past + t);
-  Func rowMax("row_max"), prob("prob"), rowSum("row_sum"), weighted("weighted");
-  rowMax(t, h, b) = Float(32).min();
-  rowMax(t, h, b) = max(rowMax(t, h, b), score(rj, t, h, b));
-  prob(j, t, h, b) = exp(scale * (score(j, t, h, b) - rowMax(t, h, b)));
-  rowSum(t, h, b) = 0.0f;
-  rowSum(t, h, b) += prob(rj, t, h, b);
+  Func weighted("weighted");
   weighted(d, t, h, b) = 0.0f;
   weighted(d, t, h, b) += prob(rj, t, h, b) * values(d, rj, h, b);
 
@@ -100,19 +126,24 @@ KernelDefinition defineAttention(KernelSpec &spec, const Target &target) {
   if (parallel)
     out.parallel(task);
 
-  // Scores, key by key, all rows of the tile at once: each key vector is loaded once.
-  // The causal mask narrows the rows a key needs; a constant extent keeps them unrolled.
+  // Scores, key by key, all rows of the tile at once: each key vector is loaded
+  // once. The causal mask narrows the rows a key needs; a constant extent keeps
+  // them unrolled.
   score.compute_at(out, task).bound_extent(t, tileT);
   score.update().reorder(rl, t, j).atomic().vectorize(rl).unroll(t);
   partial.compute_at(score, j).bound_extent(t, tileT).vectorize(l);
   partial.update().reorder(l, t, rd).vectorize(l).unroll(t).unroll(rd);
 
+  for (Func lanePartial : {laneMax, laneSum}) {
+    lanePartial.compute_at(out, task).vectorize(l);
+    lanePartial.update().reorder(l, rv, t).vectorize(l);
+  }
   rowMax.compute_at(out, task);
-  rowMax.update().reorder(rj, t);
+  rowMax.update().atomic().vectorize(lane);
+  rowSum.compute_at(out, task);
+  rowSum.update().atomic().vectorize(lane);
   Var jo("jo"), ji("ji");
   prob.compute_at(out, task).split(j, jo, ji, lanes, TailStrategy::GuardWithIf).vectorize(ji);
-  rowSum.compute_at(out, task);
-  rowSum.update().reorder(rj, t);
 
   // Weighted values: for each block of keys, every row of the tile; the block's
   // values stay in L1 and the tile's accumulators in registers.
