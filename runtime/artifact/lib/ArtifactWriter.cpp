@@ -40,6 +40,8 @@ std::string packImage(const WeightStore &store, const Weights &weights, std::ofs
   Sha256 hash;
   std::uint64_t written = 0;
   auto emit = [&](std::span<const std::byte> bytes) {
+    if (bytes.empty())
+      return; // no padding: nothing to hash or write
     hash.update({reinterpret_cast<const std::uint8_t *>(bytes.data()), bytes.size()});
     if (out &&
         !out->write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size())))

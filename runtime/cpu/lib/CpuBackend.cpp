@@ -163,19 +163,22 @@ std::vector<float> CpuBackend::advance(std::span<const std::int32_t> ids, std::i
     return std::span<const std::int32_t>(state_->stepIds);
   };
   // Where a phase returning `rows` rows per sequence for positions [start, ...)
-  // writes: straight into the result when the layouts agree, else a buffer that
-  // copyRows() then distributes.
+  // writes: straight into the result when the layouts agree, else stepLogits,
+  // whose rows copyRows() then distributes.
+  auto direct = [&](std::int64_t rows) {
+    return rows == resultRows || (batch == 1 && allPositions);
+  };
   auto target = [&](std::int64_t start, std::int64_t rows) -> float * {
-    if (rows == resultRows || (batch == 1 && allPositions))
+    if (direct(rows))
       return result.data() + (allPositions ? start * vocab : 0);
     state_->stepLogits.resize(std::size_t(batch * rows * vocab));
     return state_->stepLogits.data();
   };
-  auto copyRows = [&](float *written, std::int64_t start, std::int64_t rows) {
-    if (written != state_->stepLogits.data())
+  auto copyRows = [&](std::int64_t start, std::int64_t rows) {
+    if (direct(rows))
       return;
     for (std::int64_t b = 0; b < batch; ++b) {
-      const float *from = written + b * rows * vocab;
+      const float *from = state_->stepLogits.data() + b * rows * vocab;
       if (allPositions)
         std::copy_n(from, rows * vocab, result.data() + (b * tokens + start) * vocab);
       else // only the last row counts; a later step may still overwrite it
@@ -196,15 +199,13 @@ std::vector<float> CpuBackend::advance(std::span<const std::int32_t> ids, std::i
     }
     std::int64_t chunk = std::min(tokens, manifest.maxTokens);
     std::int64_t rows = manifest.findPhase(phaseName)->logits == LogitsRows::All ? chunk : 1;
-    float *written = target(0, rows);
-    runPhase(phaseName, slice(0, chunk), batch, chunk, written);
-    copyRows(written, 0, rows);
+    runPhase(phaseName, slice(0, chunk), batch, chunk, target(0, rows));
+    copyRows(0, rows);
     done = chunk;
   }
   for (; done < tokens; ++done) {
-    float *written = target(done, 1);
-    runPhase("decode", slice(done, 1), batch, 1, written);
-    copyRows(written, done, 1);
+    runPhase("decode", slice(done, 1), batch, 1, target(done, 1));
+    copyRows(done, 1);
   }
   return result;
 }
