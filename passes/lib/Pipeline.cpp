@@ -48,6 +48,7 @@ void registerAllPasses() {
   registerSplitPhases();
   registerPruneContext();
   registerRefineShapes();
+  registerSelectSchedules();
   registerWeightPrecision();    // WEIGHT-PRECISION-REGISTRATION
   registerCostReport();         // COST-REPORT-REGISTRATION
   PassPipelineRegistration<PipelineCommandLine>(

@@ -4,14 +4,13 @@
 #include "gpt2c/interpreter/InterpreterBackend.h"
 #include "gpt2c/support/Error.h"
 
+#include "GoldenChecks.h"
 #include "TestSupport.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 namespace gpt2c {
 namespace {
@@ -20,95 +19,22 @@ using interp::InterpreterBackend;
 using interp::Precision;
 using interp::Tensor;
 
-nlohmann::json golden(const std::string &file) {
-  return nlohmann::json::parse(test::readFile(test::sharedDir() / "golden" / file));
-}
-
-std::vector<float> lastLogitsRows(const std::string &file) {
-  std::string bytes = test::readFile(test::sharedDir() / "golden" / file);
-  std::vector<float> values(bytes.size() / sizeof(float));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
-  return values;
-}
-
-std::int32_t argmax(std::span<const float> row) {
-  return std::int32_t(std::max_element(row.begin(), row.end()) - row.begin());
-}
-
-// Every golden check of one synthetic configuration: top-10 logits at every
-// position, the full last-position row, and the greedy continuation (teacher-forced
-// with the golden tokens, compared wherever the recorded margin exceeds 1e-3).
-void checkAgainstGolden(const std::string &model, const std::string &goldenFile,
-                        const std::string &lastLogitsFile) {
-  nlohmann::json reference = golden(goldenFile);
-  std::vector<float> lastRows = lastLogitsRows(lastLogitsFile);
-  InterpreterBackend backend(openModel(model), Precision::F32);
-  const std::int64_t vocab = backend.config().vocabSize;
-  ASSERT_EQ(lastRows.size(), reference["cases"].size() * std::size_t(vocab));
-
-  for (std::size_t c = 0; c < reference["cases"].size(); ++c) {
-    const auto &testCase = reference["cases"][c];
-    std::vector<std::int32_t> ids = testCase["ids"].get<std::vector<std::int32_t>>();
-    backend.reset();
-    std::vector<float> logits = backend.forward(ids, /*allPositions=*/true);
-    ASSERT_EQ(logits.size(), ids.size() * std::size_t(vocab));
-
-    double worstTop10 = 0;
-    for (std::size_t position = 0; position < ids.size(); ++position) {
-      auto topIds = testCase["top10_ids"][position].get<std::vector<std::int64_t>>();
-      auto topLogits = testCase["top10_logits"][position].get<std::vector<double>>();
-      for (std::size_t r = 0; r < topIds.size(); ++r)
-        worstTop10 = std::max(worstTop10, std::abs(double(logits[position * vocab + topIds[r]]) -
-                                                   topLogits[r]));
-    }
-    EXPECT_LE(worstTop10, 1e-4) << testCase["prompt"];
-
-    double worstRow = 0;
-    std::span<const float> last(logits.data() + (ids.size() - 1) * vocab, std::size_t(vocab));
-    for (std::int64_t v = 0; v < vocab; ++v)
-      worstRow = std::max(worstRow, std::abs(double(last[v]) - lastRows[c * vocab + v]));
-    EXPECT_LE(worstRow, 1e-4) << testCase["prompt"];
-
-    auto greedy = testCase["greedy"].get<std::vector<std::int32_t>>();
-    auto margins = testCase["greedy_margin"].get<std::vector<double>>();
-    std::int32_t predicted = argmax(last);
-    int compared = 0;
-    for (std::size_t step = 0; step < greedy.size(); ++step) {
-      if (margins[step] > 1e-3) {
-        EXPECT_EQ(predicted, greedy[step]) << testCase["prompt"] << " step " << step;
-        ++compared;
-      }
-      std::vector<float> next = backend.forward(std::span(&greedy[step], 1));
-      predicted = argmax(next);
-    }
-    EXPECT_GT(compared, 0);
-  }
-}
-
 TEST(InterpreterGolden, TinyMatchesTransformers) {
-  checkAgainstGolden("synthetic:tiny:1", "golden-tiny-s1.json", "golden-tiny-s1-lastlogits.f32");
+  InterpreterBackend backend(openModel("synthetic:tiny:1"), Precision::F32);
+  test::expectMatchesSyntheticGolden(backend, "golden-tiny-s1.json",
+                                     "golden-tiny-s1-lastlogits.f32", 1e-4);
 }
 
 TEST(InterpreterGolden, Gpt2SmallMatchesTransformers) {
-  checkAgainstGolden("synthetic:gpt2:1", "golden-gpt2-s1.json", "golden-gpt2-s1-lastlogits.f32");
+  InterpreterBackend backend(openModel("synthetic:gpt2:1"), Precision::F32);
+  test::expectMatchesSyntheticGolden(backend, "golden-gpt2-s1.json",
+                                     "golden-gpt2-s1-lastlogits.f32", 1e-4);
 }
 
 TEST(InterpreterGolden, MiniGreedyContinuationsMatchTransformers) {
-  nlohmann::json reference = golden("golden-mini-pydocs.json");
   InterpreterBackend backend(openModel((test::sharedDir() / "models" / "gpt2-mini-pydocs").string()),
                              Precision::F32);
-  for (const auto &testCase : reference["greedy"]) {
-    auto prompt = testCase["prompt_ids"].get<std::vector<std::int32_t>>();
-    auto expected = testCase["ids_with_40_greedy"].get<std::vector<std::int32_t>>();
-    backend.reset();
-    std::vector<std::int32_t> produced = prompt;
-    std::vector<float> logits = backend.forward(prompt);
-    while (produced.size() < expected.size()) {
-      produced.push_back(argmax(logits));
-      logits = backend.forward(std::span(&produced.back(), 1));
-    }
-    EXPECT_EQ(produced, expected) << testCase["prompt"];
-  }
+  test::expectMatchesMiniGreedy(backend);
 }
 
 // Prefill followed by one-token decode steps reproduces the logits of recomputing

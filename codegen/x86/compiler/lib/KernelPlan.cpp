@@ -46,10 +46,11 @@ Json scheduleOf(Operation *op) {
     return schedule;
   for (NamedAttribute entry : attr) {
     std::string key = entry.getName().str();
-    if (auto integer = dyn_cast<IntegerAttr>(entry.getValue()))
-      schedule[key] = integer.getInt();
-    else if (auto flag = dyn_cast<BoolAttr>(entry.getValue()))
+    // BoolAttr is an i1 IntegerAttr: test it first.
+    if (auto flag = dyn_cast<BoolAttr>(entry.getValue()))
       schedule[key] = flag.getValue();
+    else if (auto integer = dyn_cast<IntegerAttr>(entry.getValue()))
+      schedule[key] = integer.getInt();
     else if (auto text = dyn_cast<StringAttr>(entry.getValue()))
       schedule[key] = text.str();
   }

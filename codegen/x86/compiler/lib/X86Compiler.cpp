@@ -68,6 +68,10 @@ void compile(const CompileOptions &options) {
   PipelineOptions pipeline = options.pipeline;
   pipeline.score = true; // perplexity and prompt scoring need every position's logits
   buildPipeline(pm, pipeline);
+  SelectSchedulesOptions schedules;
+  schedules.tuningDb = options.tuningDb;
+  schedules.threads = options.threads;
+  pm.addPass(createSelectSchedules(schedules));
   if (mlir::failed(pm.run(*module)))
     diagnostics.fail("compile: the gpt2c pipeline");
 

@@ -80,6 +80,31 @@ def RefineShapes : Pass<"gpt2-refine-shapes", "::mlir::func::FuncOp"> {
   }];
 }
 
+def SelectSchedules : Pass<"gpt2-select-schedules", "::mlir::ModuleOp"> {
+  let summary = "Attach a kernel schedule (gpt2.schedule) to every kernel op of each phase";
+  let description = [{
+    For target x86-avx512: an analytic model compares each op's arithmetic
+    intensity (FLOPs per byte moved, as the cost report counts them, at the
+    phase's typical row count) with the machine balance (peak FLOP/s over read
+    bandwidth). Memory-bound products (decode, the pruned LM head) get a
+    matrix-vector schedule that streams each weight byte once, split across the
+    threads; compute-bound ones (prefill) get register-tiled matrix products.
+    Entries of a tuning database (`gpt2c tune`), keyed by target, op kind, shapes,
+    storage type and phase, override the model. Schedules are visible in the IR.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"x86-avx512\"", "Code generation target">,
+    Option<"tuningDb", "tuning-db", "std::string", /*default=*/"\"\"", "Tuning database (JSON)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"2", "Threads the kernels are split for">,
+    Option<"bandwidth", "bandwidth-gbs", "double", /*default=*/"30.0",
+           "Measured read bandwidth of the machine, GB/s">,
+    Option<"peak", "peak-gflops", "double", /*default=*/"200.0",
+           "Measured float32 FMA peak of the machine, GFLOP/s">,
+    Option<"prefillRows", "prefill-rows", "int64_t", /*default=*/"128",
+           "Rows per product assumed for prefill and score">,
+  ];
+}
+
 def WeightPrecision : Pass<"gpt2-weight-precision", "::mlir::ModuleOp"> {
   let summary = "Store weights as bf16, f16 or int8 while computing in float32";
   let description = [{

@@ -17,6 +17,7 @@ struct CompileOptions {
   std::int64_t maxTokens = 0;   // 0: the context size
   bool externalWeights = false; // record the source instead of packing weights.bin
   std::string tuningDb;         // schedules measured by `gpt2c tune` (optional)
+  std::int64_t threads = 2;     // threads the kernels' work is split for
   std::string halideTarget;     // default: this machine's AVX-512 target
   std::string tokenizerDir;     // copied into the artifact when given
   bool keepIntermediates = false; // leave IR, specs and objects in OUTPUT.work/

@@ -1,0 +1,194 @@
+// Schedule selection for the x86 kernels (fields as codegen/x86/halide-generator
+// documents them): an analytic choice from arithmetic intensity, overridden by a
+// tuning database.
+#include "gpt2c/passes/Passes.h"
+
+#include "gpt2c/support/Error.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace gpt2c {
+
+#define GEN_PASS_DEF_SELECTSCHEDULES
+#include "gpt2c/passes/Passes.h.inc"
+
+using namespace mlir;
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr int64_t kLanes = 16; // float32 lanes of an AVX-512 vector
+
+int64_t storageBytes(Type element) { return element.isInteger(8) ? 1 : element.isF32() ? 4 : 2; }
+
+std::string typeName(Type type) {
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return text;
+}
+
+struct Machine {
+  double bandwidth; // bytes per second
+  double peak;      // FLOP per second
+  int64_t threads;
+  double balance() const { return peak / bandwidth; } // FLOP per byte
+};
+
+int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// A product of `rows` rows by a [K, N] weight: matrix-vector when memory-bound,
+// register tiles when compute-bound. Work is split in at least 4 tasks per thread.
+Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const Machine &machine,
+                     bool transposedWeights) {
+  double flops = 2.0 * double(rows) * double(k) * double(n);
+  double bytes = double(k * n * storageBytes(weightType)) + 4.0 * double(rows * (k + n));
+  bool computeBound = flops / bytes > machine.balance();
+  Json schedule;
+  if (computeBound) {
+    schedule = {{"strategy", "gemm"}, {"vector", kLanes}, {"tile_m", 8}, {"tile_n", 2 * kLanes}};
+    int64_t tiles = n / (2 * kLanes);
+    int64_t perTask = std::max<int64_t>(1, tiles / (4 * machine.threads)) * 2 * kLanes;
+    schedule["n_per_task"] = std::min(perTask, std::max<int64_t>(2 * kLanes, tiles * 2 * kLanes));
+  } else {
+    // Vectorised along the contiguous weight dimension: n for [K][N], k for [N][K].
+    int64_t tile = transposedWeights ? 4 : std::min<int64_t>(4 * kLanes, n / kLanes * kLanes);
+    if (tile <= 0)
+      tile = transposedWeights ? 1 : kLanes;
+    int64_t perTask = roundUp((n + 8 * machine.threads - 1) / (8 * machine.threads), tile);
+    schedule = {{"strategy", "gemv"}, {"vector", kLanes}, {"tile_n", tile},
+                {"n_per_task", std::min(perTask, n / tile * tile)}};
+  }
+  schedule["parallel"] = machine.threads > 1;
+  return schedule;
+}
+
+class ScheduleSelector {
+public:
+  ScheduleSelector(Machine machine, int64_t prefillRows, Json tuning)
+      : machine_(machine), prefillRows_(prefillRows), tuning_(std::move(tuning)) {}
+
+  void select(func::FuncOp function) {
+    auto phase = function->getAttrOfType<StringAttr>("gpt2.phase");
+    bool decode = phase && phase.getValue() == "decode";
+    int64_t rows = decode ? 1 : prefillRows_;
+    std::string phaseName = phase ? phase.getValue().str() : "forward";
+    function.walk([&](Operation *op) {
+      std::optional<std::pair<std::string, Json>> chosen = choose(op, rows, decode);
+      if (!chosen)
+        return;
+      auto &[key, schedule] = *chosen;
+      std::string fullKey = op->getName().getStringRef().str() + ":" + key + ":" + phaseName;
+      if (auto tuned = tuning_.find(fullKey); tuned != tuning_.end())
+        schedule = *tuned;
+      op->setAttr("gpt2.schedule", toAttribute(op->getContext(), schedule));
+    });
+  }
+
+private:
+  std::optional<std::pair<std::string, Json>> choose(Operation *op, int64_t rows, bool decode) {
+    if (auto linear = dyn_cast<gpt2::FusedLinearOp>(op)) {
+      auto weight = cast<RankedTensorType>(linear.getWeight().getType());
+      int64_t k = weight.getDimSize(0), n = weight.getDimSize(1);
+      int64_t m = cast<RankedTensorType>(linear.getInput().getType()).getDimSize(1) == 1 ? 1 : rows;
+      Json schedule = productSchedule(m, k, n, weight.getElementType(), machine_, false);
+      // One layout serves every phase: the checkpoint's [K][N] rows, streamed by
+      // matrix-vector products and tiled by matrix products alike.
+      schedule["layout"] = "kn";
+      return std::pair(std::to_string(k) + "x" + std::to_string(n) + ":" +
+                           typeName(weight.getElementType()),
+                       schedule);
+    }
+    if (auto head = dyn_cast<gpt2::LmHeadOp>(op)) {
+      auto weight = cast<RankedTensorType>(head.getWeight().getType());
+      int64_t m = cast<RankedTensorType>(head.getInput().getType()).getDimSize(1) == 1 ? 1 : rows;
+      return std::pair(typeName(weight),
+                       productSchedule(m, weight.getDimSize(1), weight.getDimSize(0),
+                                       weight.getElementType(), machine_, true));
+    }
+    if (auto attention = dyn_cast<gpt2::AttentionOp>(op)) {
+      int64_t queries = cast<RankedTensorType>(attention.getQuery().getType()).getDimSize(2);
+      bool oneQuery = decode || queries == 1;
+      Json schedule = {{"vector", kLanes},
+                       {"tile_t", oneQuery ? 1 : 4},
+                       {"key_block", oneQuery ? 64 : 32},
+                       {"parallel", machine_.threads > 1}};
+      return std::pair(std::string(oneQuery ? "one-query" : "many-queries"), schedule);
+    }
+    if (isa<gpt2::EmbedOp, gpt2::LayerNormOp, gpt2::SplitQkvOp>(op)) {
+      Json schedule = {{"vector", kLanes},
+                       {"rows_per_task", decode ? 1 : std::max<int64_t>(1, rows / (4 * machine_.threads))},
+                       {"parallel", !decode && machine_.threads > 1}};
+      return std::pair(std::string(decode ? "decode" : "prefill"), schedule);
+    }
+    return std::nullopt;
+  }
+
+  static DictionaryAttr toAttribute(MLIRContext *context, const Json &schedule) {
+    Builder builder(context);
+    SmallVector<NamedAttribute> fields;
+    for (auto &[key, value] : schedule.items()) {
+      Attribute attribute;
+      if (value.is_boolean())
+        attribute = builder.getBoolAttr(value.get<bool>());
+      else if (value.is_number_integer())
+        attribute = builder.getI64IntegerAttr(value.get<int64_t>());
+      else if (value.is_string())
+        attribute = builder.getStringAttr(value.get<std::string>());
+      else
+        continue;
+      fields.push_back(builder.getNamedAttr(key, attribute));
+    }
+    return builder.getDictionaryAttr(fields);
+  }
+
+  Machine machine_;
+  int64_t prefillRows_;
+  Json tuning_; // "op:key:phase" -> schedule
+};
+
+struct SelectSchedulesPass : impl::SelectSchedulesBase<SelectSchedulesPass> {
+  using SelectSchedulesBase::SelectSchedulesBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (target != "x86-avx512") {
+      module.emitError() << "gpt2-select-schedules: unknown target '" << target
+                         << "' (available: x86-avx512)";
+      return signalPassFailure();
+    }
+    if (threads < 1 || !(bandwidth > 0) || !(peak > 0) || prefillRows < 1) {
+      module.emitError() << "gpt2-select-schedules: threads, bandwidth, peak and prefill-rows "
+                            "must be positive";
+      return signalPassFailure();
+    }
+    Json tuning = Json::object();
+    if (!tuningDb.empty()) {
+      std::ifstream file(tuningDb);
+      std::stringstream text;
+      text << file.rdbuf();
+      Json database = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+      if (!file || database.is_discarded() || !database.is_object() ||
+          !database.contains("entries") || !database["entries"].is_array()) {
+        module.emitError() << "gpt2-select-schedules: " << tuningDb
+                           << ": not a tuning database (an object with an \"entries\" array)";
+        return signalPassFailure();
+      }
+      for (const Json &entry : database["entries"])
+        if (entry.value("target", "") == std::string(target) && entry.contains("key") &&
+            entry.contains("schedule"))
+          tuning[entry["key"].get<std::string>()] = entry["schedule"];
+    }
+    Machine machine{bandwidth * 1e9, peak * 1e9, threads};
+    ScheduleSelector selector(machine, prefillRows, std::move(tuning));
+    for (auto function : module.getOps<func::FuncOp>())
+      selector.select(function);
+  }
+};
+
+} // namespace
+} // namespace gpt2c
