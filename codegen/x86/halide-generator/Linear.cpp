@@ -66,7 +66,15 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
     schedule.fail("unroll", "must divide the unrolled loop's extent (" + std::to_string(reduced) +
                                 ")");
   s.parallel = schedule.optionalBool("parallel", true);
-  s.prefetch = static_cast<int>(schedule.intInRange("prefetch", 0, 0, 1024));
+  // int8 rows are short (k bytes) and widening them takes more instructions per
+  // byte than the out-of-order window hides, so by default a short nk tile (at
+  // most 384 steps, 6 KiB) prefetches the next tile; f32, bf16 and long rows
+  // stream best without.
+  int prefetchDefault = 0;
+  if (!s.gemm && layout == WeightLayout::NK && weight.quantized() &&
+      s.tileN * k / s.lanes <= 384)
+    prefetchDefault = s.tileN * k / s.lanes;
+  s.prefetch = static_cast<int>(schedule.intInRange("prefetch", prefetchDefault, 0, 1024));
   if (s.gemm && s.prefetch != 0)
     schedule.fail("prefetch", "applies to strategy \"gemv\" only");
   return s;
@@ -170,6 +178,17 @@ void LinearProduct::prefetchWeights(Stage stage, RVar loop) {
     stage.prefetch(weight_.values(), loop, loop, s_.prefetch, PrefetchBoundStrategy::NonFaulting);
 }
 
+void LinearProduct::wholeRowTiles(std::vector<Func> funcs) {
+  // The last row tile is partial (GuardWithIf); its producers still cover tile_m
+  // rows (clamped rows_ makes that safe), so that their size is a compile-time
+  // constant and the register tile really lives in registers.
+  if (s_.tileM == 1)
+    return;
+  for (Func f : funcs)
+    if (f.defined())
+      f.bound_extent(mVar_, s_.tileM);
+}
+
 void LinearProduct::scheduleGemvKn(Func out) {
   Var n = nVar_, m = mVar_, no("no"), ni("ni"), mo("mo"), mi("mi");
   const int lanes = s_.lanes;
@@ -180,6 +199,7 @@ void LinearProduct::scheduleGemvKn(Func out) {
   if (s_.parallel)
     out.parallel(no);
   acc_.compute_at(out, mo).vectorize(n, lanes);
+  wholeRowTiles({acc_, grouped_});
 
   // Streams `k` rows of the weights into the task's accumulators, `unroll` rows
   // per pass, tile_n columns per inner tile.
@@ -233,6 +253,7 @@ void LinearProduct::scheduleGemvNk(Func out) {
     prefetchWeights(f.update(), ro);
   };
   lanes_.compute_at(out, nt).vectorize(l);
+  wholeRowTiles({acc_, lanes_, grouped_});
   if (!weight_.quantized()) {
     dotProducts(lanes_);
     return;
@@ -263,6 +284,7 @@ void LinearProduct::scheduleGemm(Func out) {
   // The register tile: tile_m x tile_n accumulators, one k step at a time.
   Var av("av"), avi("avi");
   acc_.compute_at(out, nt).split(n, av, avi, lanes).vectorize(avi).unroll(av).unroll(m);
+  wholeRowTiles({acc_});
   RVar r = reductionVars(acc_)[0], ro("ro"), ri("ri");
   acc_.update()
       .split(r, ro, ri, s_.unroll)

@@ -65,6 +65,7 @@ private:
   void scheduleGemvNk(Halide::Func out);
   void scheduleGemm(Halide::Func out);
   void prefetchWeights(Halide::Stage stage, Halide::RVar loop);
+  void wholeRowTiles(std::vector<Halide::Func> funcs);
 
   Halide::Func x_, rows_, wide_, acc_, grouped_, lanes_, panel_;
   const PackedMatrix &weight_;
