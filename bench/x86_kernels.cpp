@@ -290,5 +290,9 @@ int main(int argc, char **argv) {
   for (const Product &p : prefill)
     if (selected(p))
       benchPrefill(p, arena, 128, 20, peak);
+  // A long prompt: the same kernels on 1024 rows.
+  for (const Product &p : prefill)
+    if (selected(p))
+      benchPrefill(p, arena, 1024, 5, peak);
   return 0;
 }

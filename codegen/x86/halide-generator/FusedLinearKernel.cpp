@@ -10,7 +10,7 @@
 //   tile_n      outputs per register tile (gemv kn 4*vector, gemv nk 4, gemm 4*vector)
 //   n_per_task  output columns per parallel task (gemv nk n/8, gemv kn n/4, gemm 2*tile_n)
 //   unroll      reduction steps unrolled (gemv kn 4, gemv nk 1, gemm 2)
-//   prefetch    gemv: software prefetch distance in streaming steps (default: int8 nk
+//   prefetch    gemv: software prefetch distance in streaming steps (default: int8 nk,
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
 //   parallel    split the tasks over the thread pool (default true)
 // The norm prologue is computed once per row, before the product (compute_root),

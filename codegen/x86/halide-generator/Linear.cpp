@@ -67,9 +67,9 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
                                 ")");
   s.parallel = schedule.optionalBool("parallel", true);
   // int8 rows are short (k bytes) and widening them takes more instructions per
-  // byte than the out-of-order window hides, so by default a short nk tile (at
-  // most 384 steps, 6 KiB) prefetches the next tile; f32, bf16 and long rows
-  // stream best without.
+  // byte than the out-of-order window hides, so by default a short int8 nk tile
+  // (at most 384 steps) prefetches the next tile; f32, bf16 and long rows
+  // measured as well or better without.
   int prefetchDefault = 0;
   if (!s.gemm && layout == WeightLayout::NK && weight.quantized() &&
       s.tileN * k / s.lanes <= 384)
