@@ -103,7 +103,7 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
     arguments.push_back(residualIn);
   }
 
-  LinearProduct product(norm ? normalized : input, x.dim(1).extent(), weight, layout, k, n,
+  LinearProduct product(norm ? normalized : input, x.dim(1).extent(), weight, layout, k,
                         schedule, nv, mv);
   Func y("y");
   Expr value = product.result()(nv, mv) + bias(nv);

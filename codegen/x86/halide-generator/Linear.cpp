@@ -81,9 +81,9 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
 }
 
 LinearProduct::LinearProduct(Func x, Expr rows, const PackedMatrix &weight, WeightLayout layout,
-                             int k, int n, const LinearSchedule &schedule, Var nVar, Var mVar)
+                             int k, const LinearSchedule &schedule, Var nVar, Var mVar)
     : x_(x), rows_("rows"), wide_("wide"), acc_("acc"), grouped_("grouped"), lanes_("lanes"),
-      panel_("panel"), weight_(weight), layout_(layout), k_(k), n_(n), s_(schedule),
+      panel_("panel"), weight_(weight), layout_(layout), k_(k), s_(schedule),
       nVar_(nVar), mVar_(mVar) {
   Var kv("kv"), mv("mv"), a("a"), b("b");
   // Register tiles of several rows compute whole tiles: rows past the end repeat the

@@ -48,7 +48,7 @@ class LinearProduct {
 public:
   // x(k, m) with `rows` rows (M, run-time); n and m are the consumer's variables.
   LinearProduct(Halide::Func x, Halide::Expr rows, const PackedMatrix &weight,
-                WeightLayout layout, int k, int n, const LinearSchedule &schedule,
+                WeightLayout layout, int k, const LinearSchedule &schedule,
                 Halide::Var nVar, Halide::Var mVar);
 
   // acc(n, m), to be consumed pointwise by `out`.
@@ -70,7 +70,7 @@ private:
   Halide::Func x_, rows_, wide_, acc_, grouped_, lanes_, panel_;
   const PackedMatrix &weight_;
   WeightLayout layout_;
-  int k_, n_;
+  int k_;
   LinearSchedule s_;
   Halide::Var nVar_, mVar_;
 };

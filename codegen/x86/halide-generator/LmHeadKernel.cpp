@@ -38,8 +38,8 @@ KernelDefinition defineLmHead(KernelSpec &spec, const Target &target) {
   Var e("e"), v("v"), m("m");
   Func input("input");
   input(e, m) = x(e, m);
-  LinearProduct product(input, x.dim(1).extent(), weight, WeightLayout::NK, embd, vocab,
-                        schedule, v, m);
+  LinearProduct product(input, x.dim(1).extent(), weight, WeightLayout::NK, embd, schedule, v,
+                        m);
   Func logits("logits");
   logits(v, m) = product.result()(v, m);
   requireMinZero(logits.output_buffer());
