@@ -77,20 +77,26 @@ void evaluateLayerNorm(gpt2::LayerNormOp op, Frame &frame) {
   });
 }
 
+// input [..., K] times weight [K, N] plus bias [N].
+template <typename T>
+Tensor<T> linearRows(const Tensor<T> &input, const Tensor<T> &weight, const Tensor<T> &bias) {
+  std::int64_t k = weight.dim(0), n = weight.dim(1), m = input.size() / k;
+  std::vector<std::int64_t> shape = input.shape();
+  shape.back() = n;
+  Tensor<T> result(shape);
+  T *out = result.mutableData();
+  for (std::int64_t row = 0; row < m; ++row)
+    std::copy_n(bias.data(), n, out + row * n);
+  kernels::matmul(m, n, k, input.data(), k, weight.data(), n, out, n, /*accumulate=*/true);
+  return result;
+}
+
 void evaluateLinear(gpt2::LinearOp op, Frame &frame) {
   withPrecision(frame, [&]<typename T>() {
     const Tensor<T> input = frame.tensor<T>(op.getInput());
     const Tensor<T> weight = frame.tensor<T>(op.getWeight());
     const Tensor<T> bias = frame.tensor<T>(op.getBias());
-    std::int64_t k = weight.dim(0), n = weight.dim(1), m = input.size() / k;
-    std::vector<std::int64_t> shape = input.shape();
-    shape.back() = n;
-    Tensor<T> result(shape);
-    T *out = result.mutableData();
-    for (std::int64_t row = 0; row < m; ++row)
-      std::copy_n(bias.data(), n, out + row * n);
-    kernels::matmul(m, n, k, input.data(), k, weight.data(), n, out, n, /*accumulate=*/true);
-    frame.set(op.getResult(), std::move(result));
+    frame.set(op.getResult(), linearRows(input, weight, bias));
   });
 }
 
@@ -287,7 +293,7 @@ void evaluateFusedLinear(gpt2::FusedLinearOp op, Frame &frame) {
     Tensor<T> input = frame.tensor<T>(op.getInput());
     const Tensor<T> weight = frame.tensor<T>(op.getWeight());
     const Tensor<T> bias = frame.tensor<T>(op.getBias());
-    std::int64_t k = weight.dim(0), n = weight.dim(1), m = input.size() / k;
+    std::int64_t k = weight.dim(0), m = input.size() / k;
     if (op.getGamma()) {
       Tensor<T> normed(input.shape());
       kernels::layerNorm(m, k, input.data(), frame.tensor<T>(op.getGamma()).data(),
@@ -295,13 +301,8 @@ void evaluateFusedLinear(gpt2::FusedLinearOp op, Frame &frame) {
                          op.getEpsilon()->convertToDouble(), normed.mutableData());
       input = normed;
     }
-    std::vector<std::int64_t> shape = input.shape();
-    shape.back() = n;
-    Tensor<T> result(shape);
+    Tensor<T> result = linearRows(input, weight, bias);
     T *out = result.mutableData();
-    for (std::int64_t row = 0; row < m; ++row)
-      std::copy_n(bias.data(), n, out + row * n);
-    kernels::matmul(m, n, k, input.data(), k, weight.data(), n, out, n, /*accumulate=*/true);
     if (op.getGelu())
       kernels::gelu(result.size(), out, out);
     if (op.getResidual()) {

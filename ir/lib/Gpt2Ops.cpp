@@ -170,18 +170,25 @@ LogicalResult LayerNormOp::verify() {
   return success();
 }
 
-LogicalResult LinearOp::verify() {
-  if (rank(getInput()) < 1)
-    return emitOpError() << "expects an input of rank >= 1";
-  int64_t last = rank(getInput()) - 1;
-  if (failed(expectRank(*this, "weight", getWeight(), 2, "[K, N] (input features, output features)")) ||
-      failed(expectRank(*this, "bias", getBias(), 1, "[N]")) ||
-      failed(expectFloatWeight(*this, "bias", getBias())) ||
-      failed(expectSameDim(*this, "weight rows", getWeight(), 0, "input width", getInput(), last)) ||
-      failed(expectSameDim(*this, "bias width", getBias(), 0, "weight columns", getWeight(), 1)) ||
-      failed(expectSameLeadingDims(*this, getInput(), getResult())))
+// input [..., K] times weight [K, N] plus bias [N] gives [..., N]: the relation
+// linear and fused_linear share.
+static LogicalResult verifyLinearProduct(Operation *op, Value input, Value weight, Value bias,
+                                         Value result) {
+  if (rank(input) < 1)
+    return op->emitOpError() << "expects an input of rank >= 1";
+  int64_t last = rank(input) - 1;
+  if (failed(expectRank(op, "weight", weight, 2, "[K, N] (input features, output features)")) ||
+      failed(expectRank(op, "bias", bias, 1, "[N]")) ||
+      failed(expectFloatWeight(op, "bias", bias)) ||
+      failed(expectSameDim(op, "weight rows", weight, 0, "input width", input, last)) ||
+      failed(expectSameDim(op, "bias width", bias, 0, "weight columns", weight, 1)) ||
+      failed(expectSameLeadingDims(op, input, result)))
     return failure();
-  return expectSameDim(*this, "result width", getResult(), last, "weight columns", getWeight(), 1);
+  return expectSameDim(op, "result width", result, last, "weight columns", weight, 1);
+}
+
+LogicalResult LinearOp::verify() {
+  return verifyLinearProduct(*this, getInput(), getWeight(), getBias(), getResult());
 }
 
 LogicalResult AddOp::verify() {
@@ -328,17 +335,9 @@ LogicalResult LmHeadOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FusedLinearOp::verify() {
-  if (rank(getInput()) < 1)
-    return emitOpError() << "expects an input of rank >= 1";
-  int64_t last = rank(getInput()) - 1;
-  if (failed(expectRank(*this, "weight", getWeight(), 2, "[K, N] (input features, output features)")) ||
-      failed(expectRank(*this, "bias", getBias(), 1, "[N]")) ||
-      failed(expectFloatWeight(*this, "bias", getBias())) ||
-      failed(expectSameDim(*this, "weight rows", getWeight(), 0, "input width", getInput(), last)) ||
-      failed(expectSameDim(*this, "bias width", getBias(), 0, "weight columns", getWeight(), 1)) ||
-      failed(expectSameLeadingDims(*this, getInput(), getResult())) ||
-      failed(expectSameDim(*this, "result width", getResult(), last, "weight columns", getWeight(), 1)))
+  if (failed(verifyLinearProduct(*this, getInput(), getWeight(), getBias(), getResult())))
     return failure();
+  int64_t last = rank(getInput()) - 1;
   if (bool(getGamma()) != bool(getBeta()) || bool(getGamma()) != getEpsilon().has_value())
     return emitOpError() << "a layer-norm prologue needs gamma, beta and epsilon together";
   if (getGamma()) {

@@ -4,7 +4,7 @@
 // (OTHER is the reference: e.g. an f32 build against a bf16 or int8 one).
 #include "ArtifactOptions.h"
 #include "Commands.h"
-#include "InputOutput.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include "gpt2c/runtime/Comparison.h"
 #include "gpt2c/runtime/Perplexity.h"

@@ -2,7 +2,7 @@
 // raw little-endian float32 logits, for comparison with other tools.
 #include "ArtifactOptions.h"
 #include "Commands.h"
-#include "InputOutput.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include "gpt2c/support/Error.h"
 

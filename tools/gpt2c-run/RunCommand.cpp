@@ -2,7 +2,7 @@
 // and reports time to first token, time per output token and tokens/s on stderr.
 #include "ArtifactOptions.h"
 #include "Commands.h"
-#include "InputOutput.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include "gpt2c/runtime/Generator.h"
 #include "gpt2c/support/Error.h"

@@ -2,7 +2,7 @@
 // the artifact's tokenizer; with --decode, TEXT is a list of ids and the text is printed.
 #include "ArtifactOptions.h"
 #include "Commands.h"
-#include "InputOutput.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include <cstdio>
 

@@ -4,6 +4,8 @@
 #include "Commands.h"
 #include "Session.h"
 
+#include "gpt2c/support/InputOutput.h"
+
 #include "gpt2c/runtime/Comparison.h"
 #include "gpt2c/runtime/Perplexity.h"
 #include "gpt2c/support/Error.h"
@@ -43,7 +45,7 @@ llvm::cl::opt<bool> json("json", desc("Print the result as JSON"), sub(evalComma
 
 int evaluatePerplexity() {
   Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
-  std::vector<std::int32_t> ids = tokenizer.encode(readBinaryFile(perplexityFile));
+  std::vector<std::int32_t> ids = tokenizer.encode(readFileBytes(perplexityFile));
   std::unique_ptr<Backend> backend = common.openBackend();
   PerplexityOptions options;
   options.window = window ? window.getValue() : backend->config().nPositions;
@@ -75,13 +77,8 @@ int evaluateComparison() {
     fail("--compare-to needs --prompts FILE (one prompt per line)");
   Tokenizer tokenizer = loadTokenizer(common.tokenizerDir, common.model);
   std::vector<std::vector<std::int32_t>> prompts;
-  std::istringstream lines(readBinaryFile(promptsFile));
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (!line.empty())
-      prompts.push_back(tokenizer.encode(line));
-  }
+  for (const std::string &line : readLines(promptsFile))
+    prompts.push_back(tokenizer.encode(line));
   if (prompts.empty())
     fail("{}: no prompts (one per line)", promptsFile.getValue());
   std::unique_ptr<Backend> reference = openBackend(compareTo, compareBackend);

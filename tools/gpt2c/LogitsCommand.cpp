@@ -3,6 +3,8 @@
 #include "Commands.h"
 #include "Session.h"
 
+#include "gpt2c/support/InputOutput.h"
+
 #include "gpt2c/support/Error.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -38,24 +40,13 @@ int runLogits() {
   if (prompt.getNumOccurrences() == ids.getNumOccurrences())
     fail("give exactly one of --prompt TEXT and --ids LIST");
   std::vector<std::int32_t> tokens =
-      ids.getNumOccurrences() ? parseIds(ids) : loadTokenizer(common.tokenizerDir, common.model).encode(prompt);
+      ids.getNumOccurrences() ? parseIdList(ids, "--ids") : loadTokenizer(common.tokenizerDir, common.model).encode(prompt);
   if (tokens.empty())
     fail("the prompt has no tokens");
   std::unique_ptr<Backend> backend = common.openBackend();
   std::vector<float> logits = backend->forward(tokens, allPositions);
 
-  // Written beside the target and renamed, so a failure never leaves a partial file.
-  std::string temporary = output + ".partial";
-  std::FILE *file = std::fopen(temporary.c_str(), "wb");
-  if (!file)
-    fail("{}: cannot create: {}", output.getValue(), std::strerror(errno));
-  bool written = std::fwrite(logits.data(), sizeof(float), logits.size(), file) == logits.size();
-  written = std::fclose(file) == 0 && written;
-  if (!written) {
-    std::remove(temporary.c_str());
-    fail("{}: write failed", output.getValue());
-  }
-  std::filesystem::rename(temporary, output.getValue());
+  writeFloats(output, logits);
   llvm::errs() << "wrote " << logits.size() / backend->config().vocabSize << " x "
                << backend->config().vocabSize << " float32 logits to " << output << "\n";
   return 0;

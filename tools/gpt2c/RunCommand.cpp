@@ -3,6 +3,8 @@
 #include "Commands.h"
 #include "Session.h"
 
+#include "gpt2c/support/InputOutput.h"
+
 #include "gpt2c/runtime/Generator.h"
 #include "gpt2c/support/Error.h"
 
@@ -51,7 +53,7 @@ int runRun() {
   setThreads(common.threads);
   if (prompt.getNumOccurrences() + promptFile.getNumOccurrences() != 1)
     fail("give exactly one of --prompt TEXT and --prompt-file FILE");
-  std::string promptText = promptFile.getNumOccurrences() ? readBinaryFile(promptFile) : prompt;
+  std::string promptText = promptFile.getNumOccurrences() ? readFileBytes(promptFile) : prompt;
   if (promptText.empty())
     fail("--prompt is empty (for an unconditional sample use --prompt '<|endoftext|>' --special)");
   if (maxTokens < 1)

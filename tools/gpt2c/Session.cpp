@@ -93,33 +93,6 @@ Tokenizer loadTokenizer(const std::string &explicitDir, const std::string &model
        model);
 }
 
-std::vector<std::int32_t> parseIds(const std::string &text) {
-  std::vector<std::int32_t> ids;
-  const char *cursor = text.data(), *end = text.data() + text.size();
-  while (cursor < end) {
-    if (*cursor == ',' || *cursor == ' ') {
-      ++cursor;
-      continue;
-    }
-    std::int32_t id = 0;
-    auto [next, error] = std::from_chars(cursor, end, id);
-    if (error != std::errc() || next == cursor || id < 0)
-      fail("--ids: '{}' is not a list of non-negative token ids (e.g. 464,2068,7586)", text);
-    ids.push_back(id);
-    cursor = next;
-  }
-  return ids;
-}
-
-std::string readBinaryFile(const std::string &path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    fail("{}: cannot open", path);
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  return bytes.str();
-}
-
 void setThreads(unsigned threads) { ThreadPool::setDefaultThreads(threads); }
 
 } // namespace gpt2c::driver

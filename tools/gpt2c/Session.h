@@ -43,11 +43,6 @@ std::unique_ptr<Backend> openBackend(const std::string &model, const std::string
 // none is found.
 Tokenizer loadTokenizer(const std::string &explicitDir, const std::string &model);
 
-// "1,2,3" or "1 2 3" -> ids; throws on anything else.
-std::vector<std::int32_t> parseIds(const std::string &text);
-
-std::string readBinaryFile(const std::string &path);
-
 // Sizes the process thread pool (0: one thread per core); call before any work.
 void setThreads(unsigned threads);
 

@@ -3,6 +3,8 @@
 #include "Commands.h"
 #include "Session.h"
 
+#include "gpt2c/support/InputOutput.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 namespace gpt2c::driver {
@@ -28,7 +30,7 @@ llvm::cl::opt<bool> special("special",
 int runTokenize() {
   Tokenizer tokenizer = loadTokenizer(tokenizerDir, model.empty() ? std::string("synthetic:") : model.getValue());
   if (decode) {
-    llvm::outs() << tokenizer.decode(parseIds(text)) << "\n";
+    llvm::outs() << tokenizer.decode(parseIdList(text, "TEXT")) << "\n";
     return 0;
   }
   std::vector<std::int32_t> ids = tokenizer.encode(text, EncodeOptions{.allowSpecial = special});

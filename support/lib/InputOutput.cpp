@@ -1,4 +1,4 @@
-#include "InputOutput.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include "gpt2c/support/Error.h"
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace gpt2c::run {
+namespace gpt2c {
 
 std::string readFileBytes(const std::string &path) {
   std::ifstream file(path, std::ios::binary);
@@ -67,4 +67,4 @@ void writeFloats(const std::string &path, std::span<const float> values) {
   }
 }
 
-} // namespace gpt2c::run
+} // namespace gpt2c

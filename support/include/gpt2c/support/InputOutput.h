@@ -1,11 +1,11 @@
 #pragma once
-// Files and id lists as gpt2c-run reads and writes them.
+// Files and token-id lists as the command-line tools read and write them.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
-namespace gpt2c::run {
+namespace gpt2c {
 
 // The bytes of `path`, as they are.
 std::string readFileBytes(const std::string &path);
@@ -17,4 +17,4 @@ std::vector<std::string> readLines(const std::string &path);
 // failure never leaves a partial file.
 void writeFloats(const std::string &path, std::span<const float> values);
 
-} // namespace gpt2c::run
+} // namespace gpt2c
