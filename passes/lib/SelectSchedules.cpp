@@ -2,6 +2,7 @@
 // documents them): an analytic choice from arithmetic intensity, overridden by a
 // tuning database.
 #include "gpt2c/passes/Passes.h"
+#include "gpt2c/passes/ScheduleKeys.h"
 
 #include "gpt2c/support/Error.h"
 
@@ -25,12 +26,6 @@ namespace {
 constexpr int64_t kLanes = 16; // float32 lanes of an AVX-512 vector
 
 int64_t storageBytes(Type element) { return element.isInteger(8) ? 1 : element.isF32() ? 4 : 2; }
-
-std::string typeName(Type type) {
-  std::string text;
-  llvm::raw_string_ostream(text) << type;
-  return text;
-}
 
 struct Machine {
   double bandwidth; // bytes per second
@@ -81,21 +76,19 @@ public:
     auto phase = function->getAttrOfType<StringAttr>("gpt2.phase");
     bool decode = phase && phase.getValue() == "decode";
     int64_t rows = decode ? 1 : prefillRows_;
-    std::string phaseName = phase ? phase.getValue().str() : "forward";
     function.walk([&](Operation *op) {
-      std::optional<std::pair<std::string, Json>> chosen = choose(op, rows, decode);
+      std::optional<Json> chosen = choose(op, rows, decode);
       if (!chosen)
         return;
-      auto &[key, schedule] = *chosen;
-      std::string fullKey = op->getName().getStringRef().str() + ":" + key + ":" + phaseName;
-      if (auto tuned = tuning_.find(fullKey); tuned != tuning_.end())
+      Json &schedule = *chosen;
+      if (auto tuned = tuning_.find(scheduleKey(op)); tuned != tuning_.end())
         schedule = *tuned;
       op->setAttr("gpt2.schedule", toAttribute(op->getContext(), schedule));
     });
   }
 
 private:
-  std::optional<std::pair<std::string, Json>> choose(Operation *op, int64_t rows, bool decode) {
+  std::optional<Json> choose(Operation *op, int64_t rows, bool decode) {
     if (auto linear = dyn_cast<gpt2::FusedLinearOp>(op)) {
       auto weight = cast<RankedTensorType>(linear.getWeight().getType());
       int64_t k = weight.getDimSize(0), n = weight.getDimSize(1);
@@ -106,16 +99,13 @@ private:
       bool transposed = weight.getElementType().isInteger(8);
       Json schedule = productSchedule(m, k, n, weight.getElementType(), machine_, transposed);
       schedule["layout"] = transposed ? "nk" : "kn";
-      return std::pair(std::to_string(k) + "x" + std::to_string(n) + ":" +
-                           typeName(weight.getElementType()),
-                       schedule);
+      return schedule;
     }
     if (auto head = dyn_cast<gpt2::LmHeadOp>(op)) {
       auto weight = cast<RankedTensorType>(head.getWeight().getType());
       int64_t m = cast<RankedTensorType>(head.getInput().getType()).getDimSize(1) == 1 ? 1 : rows;
-      return std::pair(typeName(weight),
-                       productSchedule(m, weight.getDimSize(1), weight.getDimSize(0),
-                                       weight.getElementType(), machine_, true));
+      return productSchedule(m, weight.getDimSize(1), weight.getDimSize(0),
+                             weight.getElementType(), machine_, true);
     }
     if (auto attention = dyn_cast<gpt2::AttentionOp>(op)) {
       int64_t queries = cast<RankedTensorType>(attention.getQuery().getType()).getDimSize(2);
@@ -124,13 +114,13 @@ private:
                        {"tile_t", oneQuery ? 1 : 4},
                        {"key_block", oneQuery ? 64 : 32},
                        {"parallel", machine_.threads > 1}};
-      return std::pair(std::string(oneQuery ? "one-query" : "many-queries"), schedule);
+      return schedule;
     }
     if (isa<gpt2::EmbedOp, gpt2::LayerNormOp, gpt2::SplitQkvOp>(op)) {
       Json schedule = {{"vector", kLanes},
                        {"rows_per_task", decode ? 1 : std::max<int64_t>(1, rows / (4 * machine_.threads))},
                        {"parallel", !decode && machine_.threads > 1}};
-      return std::pair(std::string(decode ? "decode" : "prefill"), schedule);
+      return schedule;
     }
     return std::nullopt;
   }
@@ -155,7 +145,7 @@ private:
 
   Machine machine_;
   int64_t prefillRows_;
-  Json tuning_; // "op:key:phase" -> schedule
+  Json tuning_; // scheduleKey(op) -> schedule
 };
 
 struct SelectSchedulesPass : impl::SelectSchedulesBase<SelectSchedulesPass> {

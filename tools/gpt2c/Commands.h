@@ -12,6 +12,7 @@ extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::SubCommand logitsCommand;
 extern llvm::cl::SubCommand evalCommand;
 extern llvm::cl::SubCommand compileCommand;
+extern llvm::cl::SubCommand tuneCommand;
 
 int runImport();
 int runSynth();
@@ -20,5 +21,6 @@ int runRun();
 int runLogits();
 int runEval();
 int runCompile();
+int runTune();
 
 } // namespace gpt2c::driver

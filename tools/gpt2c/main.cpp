@@ -17,6 +17,7 @@ int main(int argc, char **argv) {
       "gpt2c: ahead-of-time compiler for GPT-2 inference\n\n"
       "  gpt2c import MODEL -o FILE.mlir    import a checkpoint into the gpt2 dialect\n"
       "  gpt2c compile MODEL -o OUT.gpt2c   compile prefill and decode executables\n"
+      "  gpt2c tune MODEL -o TUNING.json    measure kernel schedules for compile --tuning-db\n"
       "  gpt2c run MODEL --prompt TEXT      generate text\n"
       "  gpt2c logits MODEL --prompt TEXT   write logits as raw float32\n"
       "  gpt2c eval MODEL --perplexity FILE measure perplexity (or --compare-to OTHER)\n"
@@ -39,8 +40,10 @@ int main(int argc, char **argv) {
       return runEval();
     if (compileCommand)
       return runCompile();
+    if (tuneCommand)
+      return runTune();
     llvm::WithColor::error(llvm::errs(), "gpt2c")
-        << "missing subcommand (import, compile, run, logits, eval, tokenize, synth); see gpt2c --help\n";
+        << "missing subcommand (import, compile, tune, run, logits, eval, tokenize, synth); see gpt2c --help\n";
     return 1;
   } catch (const std::exception &error) {
     llvm::WithColor::error(llvm::errs(), "gpt2c") << error.what() << "\n";

@@ -55,12 +55,12 @@ KernelDefinition defineEmbed(KernelSpec &spec, const Target &target) {
   if (parallel)
     out.parallel(task);
 
-  std::vector<Argument> arguments{ids};
+  std::vector<KernelInput> inputs{ids};
   for (const PackedMatrix *table : {&wte, &wpe})
-    for (const Argument &argument : table->arguments())
-      arguments.push_back(argument);
-  arguments.push_back(past);
-  return {Pipeline(out), arguments};
+    for (const KernelInput &input : table->inputs())
+      inputs.push_back(input);
+  inputs.push_back(past);
+  return {Pipeline(out), inputs};
 }
 
 } // namespace gpt2c::halide

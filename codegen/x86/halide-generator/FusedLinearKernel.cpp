@@ -77,10 +77,10 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
   requireMinZero(bias);
   requireExtent(bias, 0, n);
 
-  std::vector<Argument> arguments{x};
-  for (const Argument &argument : weight.arguments())
-    arguments.push_back(argument);
-  arguments.push_back(bias);
+  std::vector<KernelInput> inputs{x};
+  for (const KernelInput &input : weight.inputs())
+    inputs.push_back(input);
+  inputs.push_back(bias);
 
   Var kv("k"), nv("n"), mv("m");
   Func input("input");
@@ -91,7 +91,7 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
     for (ImageParam *vector : {&gamma, &beta}) {
       requireMinZero(*vector);
       requireExtent(*vector, 0, k);
-      arguments.push_back(*vector);
+      inputs.push_back(*vector);
     }
     normalization = std::make_unique<RowNormalization>(input, k, epsilon, Func(gamma),
                                                        Func(beta), schedule.lanes);
@@ -100,7 +100,7 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
   if (residual) {
     requireMinZero(residualIn);
     requireExtent(residualIn, 0, n);
-    arguments.push_back(residualIn);
+    inputs.push_back(residualIn);
   }
 
   LinearProduct product(norm ? normalized : input, x.dim(1).extent(), weight, layout, k,
@@ -126,7 +126,7 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
       normalized.parallel(row);
     normalization->computeStatisticsAt(normalized, row);
   }
-  return {Pipeline(y), arguments};
+  return {Pipeline(y), inputs};
 }
 
 } // namespace gpt2c::halide

@@ -31,9 +31,9 @@ KernelDefinition defineLmHead(KernelSpec &spec, const Target &target) {
   ImageParam x(Float(32), 2, "x");
   requireMinZero(x);
   requireExtent(x, 0, embd);
-  std::vector<Argument> arguments{x};
-  for (const Argument &argument : weight.arguments())
-    arguments.push_back(argument);
+  std::vector<KernelInput> inputs{x};
+  for (const KernelInput &input : weight.inputs())
+    inputs.push_back(input);
 
   Var e("e"), v("v"), m("m");
   Func input("input");
@@ -45,7 +45,7 @@ KernelDefinition defineLmHead(KernelSpec &spec, const Target &target) {
   requireMinZero(logits.output_buffer());
   requireExtent(logits.output_buffer(), 0, vocab);
   product.schedule(logits);
-  return {Pipeline(logits), arguments};
+  return {Pipeline(logits), inputs};
 }
 
 } // namespace gpt2c::halide

@@ -87,8 +87,8 @@ Expr PackedMatrix::value(const Expr &a, const Expr &b) const {
   return widened(a, b) * scale(reduced / groupSize_, channel);
 }
 
-std::vector<Argument> PackedMatrix::arguments() const {
-  std::vector<Argument> result{values_};
+std::vector<KernelInput> PackedMatrix::inputs() const {
+  std::vector<KernelInput> result{values_};
   if (quantized())
     result.push_back(scales_);
   return result;

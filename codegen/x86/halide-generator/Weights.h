@@ -1,6 +1,7 @@
 #pragma once
 // Weight matrices as the packer stores them (KERNELS.md, "Weight storage"):
 // f32, bf16 bits, f16 bits or int8 with per-group float32 scales.
+#include "Kernels.h"
 #include "Spec.h"
 
 #include "Halide.h"
@@ -41,8 +42,8 @@ public:
   // The stored values (what a prefetch reads ahead).
   const Halide::ImageParam &values() const { return values_; }
 
-  // The kernel arguments, in contract order: values, then scales if int8.
-  std::vector<Halide::Argument> arguments() const;
+  // The kernel inputs, in contract order: values, then scales if int8.
+  std::vector<KernelInput> inputs() const;
 
 private:
   WeightType type_;
