@@ -11,7 +11,7 @@
 #include "Commands.h"
 
 // The generator's location and process runner, private to the x86 compiler.
-#include "../../codegen/x86/compiler/lib/Toolchain.h"
+#include "gpt2c/codegen/Toolchain.h"
 #include "gpt2c/codegen/KernelPlan.h"
 #include "gpt2c/importer/Importer.h"
 #include "gpt2c/passes/Passes.h"
@@ -73,10 +73,6 @@ llvm::cl::opt<bool> keep("keep-intermediates",
                          desc("Keep the generator's spec and timings in FILE.json.work"),
                          sub(tuneCommand));
 
-// What `gpt2c compile` targets by default (X86Compiler.cpp), so that tuning
-// measures the code that compile emits.
-constexpr const char *kDefaultHalideTarget =
-    "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake-no_asserts";
 // A candidate replaces the analytic schedule only when this much faster: closer
 // timings are within the noise of a shared machine.
 constexpr double kMinSpeedup = 1.03;
@@ -407,7 +403,7 @@ int runTune() {
   x86::runTool(x86::halideGenerator(),
                {"tune", "--spec", (work / "tune-spec.json").string(), "--output",
                 (work / "timings.json").string(), "--target",
-                halideTarget.empty() ? kDefaultHalideTarget : halideTarget.getValue(),
+                halideTarget.empty() ? x86::kDefaultHalideTarget : halideTarget.getValue(),
                 "--seconds-per-candidate", fmt::format("{}", perCandidate), "--threads",
                 std::to_string(threads)});
   Json timings = readJson(work / "timings.json");

@@ -1,4 +1,4 @@
-#include "Toolchain.h"
+#include "gpt2c/codegen/Toolchain.h"
 
 #include "gpt2c/support/Error.h"
 

@@ -1,6 +1,6 @@
 #include "gpt2c/codegen/X86Compiler.h"
 
-#include "Toolchain.h"
+#include "gpt2c/codegen/Toolchain.h"
 #include "gpt2c/artifact/ArtifactWriter.h"
 #include "gpt2c/codegen/GlueEmitter.h"
 #include "gpt2c/codegen/KernelPlan.h"
@@ -20,9 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// AVX-512 as the artifact's manifest requires it (avx512 f/bw/vl/dq, fma).
-constexpr const char *kDefaultHalideTarget =
-    "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake-no_asserts";
 
 // Collects MLIR diagnostics so that a failure becomes one gpt2c::Error line.
 class DiagnosticCollector {

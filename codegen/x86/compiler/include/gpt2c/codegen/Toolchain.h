@@ -6,6 +6,11 @@
 
 namespace gpt2c::x86 {
 
+// The Halide target of the x86 kernels: AVX-512 as the artifact's manifest requires
+// it (avx512 f/bw/vl/dq, fma), without Halide's run-time assertions.
+inline constexpr const char *kDefaultHalideTarget =
+    "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake-no_asserts";
+
 std::string halideGenerator();   // gpt2c-halide-gen ($GPT2C_HALIDE_GEN overrides)
 std::string phaseSupportObject(); // phase_support.o
 std::string linker();            // ld.lld of LLVM 22
