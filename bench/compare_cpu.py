@@ -546,6 +546,19 @@ def gpt2c_cost(build: Path, mlir: Path, weights: str, tokens: int, past: int) ->
     return functions
 
 
+def snapshot_tools(build: Path, out: Path) -> Path:
+    """Copies the gpt2c executables (and the object gpt2c compile links) under `out`, laid out
+    as in the build tree, so that a rebuild of the shared tree during the run cannot swap them
+    between measurements."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "bin").mkdir(parents=True)
+    for tool in ("gpt2c", "gpt2c-run", "gpt2c-opt", "gpt2c-halide-gen"):
+        shutil.copy2(build / "bin" / tool, out / "bin" / tool)
+    shutil.copytree(build / "lib/gpt2c", out / "lib/gpt2c")
+    return out
+
+
 def python_for_workers(args) -> str:
     return args.python or sys.executable
 
@@ -594,10 +607,10 @@ def main() -> int:
         worker_main(args)
         return 0
 
-    build = Path(args.build_dir).resolve()
     shared = Path(args.shared).resolve()
     work = Path(args.work).resolve()
     (work / "logs").mkdir(parents=True, exist_ok=True)
+    build = snapshot_tools(Path(args.build_dir).resolve(), work / "tools")
     engines = set(args.engines.split(","))
     gpt2c, gpt2c_run = build / "bin/gpt2c", build / "bin/gpt2c-run"
     meter = LoadMeter()
@@ -609,6 +622,8 @@ def main() -> int:
                    "prefill_tokens": args.prefill, "ttft_prompt_tokens": args.ttft_prompt,
                    "decode_tokens": args.decode, "model": "synthetic:gpt2:1 (124M)"},
         "load_average_start": os.getloadavg(),
+        "gpt2c_commit": git(["rev-parse", "HEAD"]),
+        "gpt2c_tree_changes": git(["status", "--short", "--untracked-files=no"]).splitlines(),
     }
     worker = [python_for_workers(args), Path(__file__).resolve()]
     common = ["--threads", args.threads, "--runs", args.runs, "--warmup", args.warmup,
@@ -811,6 +826,14 @@ def main() -> int:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
         log(f"wrote {args.json}")
     return 0
+
+
+def git(arguments: list) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(REPO)] + arguments, capture_output=True,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
 
 
 def cpu_model() -> str:
