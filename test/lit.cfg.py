@@ -25,3 +25,4 @@ if os.path.isdir(os.path.join(config.gpt2c_shared_dir, "models")):
     config.available_features.add("shared-data")
 if config.gpt2c_have_cuda:
     config.available_features.add("cuda")
+    config.substitutions.append(("%ptxas", config.gpt2c_ptxas))

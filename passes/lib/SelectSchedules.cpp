@@ -1,6 +1,7 @@
 // Schedule selection for the x86 kernels (fields as codegen/x86/halide-generator
 // documents them): an analytic choice from arithmetic intensity, overridden by a
 // tuning database.
+#include "GpuSchedules.h"
 #include "gpt2c/passes/Passes.h"
 #include "gpt2c/passes/ScheduleKeys.h"
 
@@ -125,6 +126,7 @@ private:
     return std::nullopt;
   }
 
+public:
   static DictionaryAttr toAttribute(MLIRContext *context, const Json &schedule) {
     Builder builder(context);
     SmallVector<NamedAttribute> fields;
@@ -143,6 +145,7 @@ private:
     return builder.getDictionaryAttr(fields);
   }
 
+private:
   Machine machine_;
   int64_t prefillRows_;
   Json tuning_; // scheduleKey(op) -> schedule
@@ -153,9 +156,20 @@ struct SelectSchedulesPass : impl::SelectSchedulesBase<SelectSchedulesPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (target == "sm_90") {
+      for (auto function : module.getOps<func::FuncOp>()) {
+        auto phase = function->getAttrOfType<StringAttr>("gpt2.phase");
+        bool decode = phase && phase.getValue() == "decode";
+        function.walk([&](Operation *op) {
+          if (std::optional<Json> schedule = chooseGpuSchedule(op, decode))
+            op->setAttr("gpt2.schedule", ScheduleSelector::toAttribute(op->getContext(), *schedule));
+        });
+      }
+      return;
+    }
     if (target != "x86-avx512") {
       module.emitError() << "gpt2-select-schedules: unknown target '" << target
-                         << "' (available: x86-avx512)";
+                         << "' (available: x86-avx512, sm_90)";
       return signalPassFailure();
     }
     if (threads < 1 || !(bandwidth > 0) || !(peak > 0) || prefillRows < 1) {

@@ -3,6 +3,7 @@
 #include "Commands.h"
 
 #include "gpt2c/codegen/X86Compiler.h"
+#include "gpt2c/codegen/ptx/PtxCompiler.h"
 #include "gpt2c/support/Error.h"
 
 #include "llvm/Support/Format.h"
@@ -24,7 +25,7 @@ using llvm::cl::value_desc;
 llvm::cl::opt<std::string> model(llvm::cl::Positional, llvm::cl::Required,
                                  desc("<HF directory | synthetic:CONFIG[:SEED]>"),
                                  sub(compileCommand));
-llvm::cl::opt<std::string> target("target", desc("Code generation target: x86-avx512"),
+llvm::cl::opt<std::string> target("target", desc("Code generation target: x86-avx512 or sm_90"),
                                   init("x86-avx512"), sub(compileCommand));
 llvm::cl::opt<std::string> output("o", llvm::cl::Required, desc("Output artifact directory"),
                                   value_desc("OUT.gpt2c"), sub(compileCommand));
@@ -55,23 +56,41 @@ llvm::cl::opt<bool> keep("keep-intermediates",
 } // namespace
 
 int runCompile() {
-  if (target != "x86-avx512")
-    fail("--target: unsupported '{}' (available: x86-avx512)", target.getValue());
-  x86::CompileOptions options;
-  options.model = model;
-  options.output = output;
-  options.pipeline.weights = weights;
-  options.pipeline.groupSize = groupSize;
-  options.pipeline.embeddings = embeddings;
-  options.maxBatch = maxBatch;
-  options.maxTokens = maxTokens;
-  options.externalWeights = externalWeights;
-  options.tuningDb = tuningDb;
-  options.halideTarget = halideTarget;
-  options.tokenizerDir = tokenizerDir;
-  options.keepIntermediates = keep;
+  if (target != "x86-avx512" && target != "sm_90")
+    fail("--target: unsupported '{}' (available: x86-avx512, sm_90)", target.getValue());
   auto start = std::chrono::steady_clock::now();
-  x86::compile(options);
+  if (target == "sm_90") {
+    if (!tuningDb.empty() || !halideTarget.empty())
+      fail("--tuning-db and --halide-target apply to x86-avx512 only");
+    ptx::CompileOptions options;
+    options.model = model;
+    options.output = output;
+    options.target = target;
+    options.pipeline.weights = weights;
+    options.pipeline.groupSize = groupSize;
+    options.pipeline.embeddings = embeddings;
+    options.maxBatch = maxBatch;
+    options.maxTokens = maxTokens;
+    options.externalWeights = externalWeights;
+    options.tokenizerDir = tokenizerDir;
+    options.keepIntermediates = keep;
+    ptx::compile(options);
+  } else {
+    x86::CompileOptions options;
+    options.model = model;
+    options.output = output;
+    options.pipeline.weights = weights;
+    options.pipeline.groupSize = groupSize;
+    options.pipeline.embeddings = embeddings;
+    options.maxBatch = maxBatch;
+    options.maxTokens = maxTokens;
+    options.externalWeights = externalWeights;
+    options.tuningDb = tuningDb;
+    options.halideTarget = halideTarget;
+    options.tokenizerDir = tokenizerDir;
+    options.keepIntermediates = keep;
+    x86::compile(options);
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   llvm::outs() << "compiled " << model << " for " << target << " into " << output << " in "
                << llvm::format("%.1f", seconds) << " s\n";

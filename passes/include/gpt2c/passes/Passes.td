@@ -91,6 +91,12 @@ def SelectSchedules : Pass<"gpt2-select-schedules", "::mlir::ModuleOp"> {
     threads; compute-bound ones (prefill) get register-tiled matrix products.
     Entries of a tuning database (`gpt2c tune`), keyed by target, op kind, shapes,
     storage type and phase, override the model. Schedules are visible in the IR.
+
+    For target sm_90: matrix-vector blocks streaming whole weight rows for
+    products of few rows (decode, the pruned last layer, float32 weights), sized
+    to give every multiprocessor several blocks; tensor-core tiles (mma.sync,
+    64 x 64 x 32) for prefill products with 16-bit weights; split-key attention
+    for one query per sequence and flash tiles for many.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"x86-avx512\"", "Code generation target">,

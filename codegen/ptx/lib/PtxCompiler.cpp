@@ -1,0 +1,114 @@
+#include "gpt2c/codegen/ptx/PtxCompiler.h"
+
+#include "gpt2c/artifact/ArtifactWriter.h"
+#include "gpt2c/codegen/ptx/LaunchPlanner.h"
+#include "gpt2c/codegen/ptx/PtxEmitter.h"
+#include "gpt2c/importer/Importer.h"
+#include "gpt2c/support/Error.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace gpt2c::ptx {
+namespace {
+
+namespace fs = std::filesystem;
+
+void writeText(const fs::path &path, const std::string &text) {
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  if (!file.flush())
+    fail("{}: write failed", path.string());
+}
+
+} // namespace
+
+void compile(const CompileOptions &options) {
+  if (options.output.empty())
+    fail("compile: missing -o OUTPUT.gpt2c");
+  if (options.target != "sm_90")
+    fail("compile: unsupported GPU target '{}' (available: sm_90)", options.target);
+  if (options.maxBatch < 1)
+    fail("compile: --max-batch must be at least 1, got {}", options.maxBatch);
+  if (options.pipeline.weights == "int8")
+    fail("compile: --weights int8 is not supported for {} (f32, bf16 or f16)", options.target);
+  std::unique_ptr<WeightStore> store = openModel(options.model);
+  const ModelConfig &config = store->config();
+  if (options.maxTokens < 0 || options.maxTokens > config.nPositions)
+    fail("compile: --max-tokens {} is out of range (0 to {})", options.maxTokens,
+         config.nPositions);
+  std::int64_t maxTokens = options.maxTokens ? options.maxTokens : config.nPositions;
+
+  mlir::MLIRContext context;
+  std::string firstError;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diagnostic) {
+    if (firstError.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error) {
+      llvm::raw_string_ostream os(firstError);
+      os << diagnostic.getLocation() << ": " << diagnostic;
+    }
+    return mlir::success();
+  });
+  auto failWith = [&](const std::string &what) {
+    fail("{}: {}", what, firstError.empty() ? "failed" : firstError);
+  };
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, *store);
+  mlir::PassManager pm(&context);
+  PipelineOptions pipeline = options.pipeline;
+  pipeline.score = true; // perplexity and prompt scoring need every position's logits
+  buildPipeline(pm, pipeline);
+  SelectSchedulesOptions schedules;
+  schedules.target = options.target;
+  pm.addPass(createSelectSchedules(schedules));
+  if (mlir::failed(pm.run(*module)))
+    failWith("compile: the gpt2c pipeline");
+
+  fs::path work = fs::path(options.output).string() + ".work";
+  fs::remove_all(work);
+  fs::create_directories(work);
+  LaunchPlanner planner({options.maxBatch, maxTokens});
+  nlohmann::json plan = {{"format", "gpt2c-launch-plan"},
+                         {"format_version", 1},
+                         {"scratch_bytes", 0},
+                         {"phases", nlohmann::json::object()}};
+  artifact::ArtifactSpec spec;
+  spec.target = {options.target, {}};
+  spec.maxBatch = options.maxBatch;
+  spec.maxTokens = maxTokens;
+  std::uint64_t scratch = 0;
+  for (auto function : module->getOps<mlir::func::FuncOp>()) {
+    mlir::FailureOr<PhasePlan> phase = planner.plan(function);
+    if (mlir::failed(phase))
+      failWith("compile: planning @" + function.getSymName().str());
+    std::string moduleName = phase->phase + ".ptx";
+    PtxTarget target{options.target, "+ptx80"};
+    if (options.keepIntermediates)
+      writeText(work / (phase->phase + ".kernels.mlir"), kernelModuleText(phase->kernels, target));
+    writeText(work / moduleName, emitPtx(phase->kernels, target, moduleName));
+    plan["phases"][phase->phase] = {{"module", moduleName}, {"launches", phase->launches}};
+    scratch = std::max(scratch, phase->scratchBytes);
+    spec.phases.push_back({phase->phase, work / moduleName, phase->phase,
+                           phase->logits == "all" ? artifact::LogitsRows::All
+                                                  : artifact::LogitsRows::Last});
+  }
+  plan["scratch_bytes"] = std::max<std::uint64_t>(scratch, 256);
+  writeText(work / "launch_plan.json", plan.dump(1) + "\n");
+  spec.launchPlan = work / "launch_plan.json";
+  spec.scratchBytes = plan["scratch_bytes"].get<std::uint64_t>();
+  spec.weights = planner.slots();
+  spec.externalWeights = options.externalWeights;
+  if (!options.tokenizerDir.empty())
+    spec.tokenizerDir = fs::path(options.tokenizerDir);
+  else if (!options.model.starts_with("synthetic:") &&
+           fs::is_regular_file(fs::path(options.model) / "vocab.json") &&
+           fs::is_regular_file(fs::path(options.model) / "merges.txt"))
+    spec.tokenizerDir = fs::path(options.model);
+  artifact::ArtifactWriter(spec).write(*store, options.output);
+  if (!options.keepIntermediates)
+    fs::remove_all(work);
+}
+
+} // namespace gpt2c::ptx
