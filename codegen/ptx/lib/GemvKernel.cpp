@@ -12,6 +12,34 @@
 
 namespace gpt2c::ptx {
 
+namespace {
+
+// Column `column` of the QKV row `row` (sequence b = row / T, token t = row % T):
+// keys and values go to cache[b][h][P + t][d].
+void storeIntoCache(KernelWriter &w, const GemvSpec &spec, const Value &row, const Value &column,
+                    const Value &result) {
+  int64_t width = spec.heads * spec.headDim;
+  StepParams step = loadStepParams(w);
+  Value sequence = w.divu(row, step.tokens);
+  Value position = w.add(step.past, w.remu(row, step.tokens));
+  for (int which = 1; which <= 2; ++which) {
+    Value lower = w.index(which * width);
+    Value inside = w.op("arith.andi " + w.cmp("uge", column, lower) + ", " +
+                        w.cmp("ult", column, w.index((which + 1) * width)) + " : i1");
+    w.beginIf(inside);
+    Value e = w.sub(column, lower);
+    Value head = w.divu(e, w.index(spec.headDim));
+    Value slot = w.add(w.mul(sequence, w.index(spec.heads)), head);
+    Value offset = w.add(w.mul(w.add(w.mul(slot, w.index(spec.capacity)), position),
+                               w.index(spec.headDim)),
+                         w.remu(e, w.index(spec.headDim)));
+    w.store(result, w.gep(w.param(which == 1 ? "keys" : "values"), offset, "f32"), "f32");
+    w.endIf();
+  }
+}
+
+} // namespace
+
 KernelSource gemvKernel(const std::string &name, const GemvSpec &spec) {
   int64_t lanes = 16 / elementBytes(spec.weightType); // elements per 16-byte load
   if (spec.k % lanes != 0)
@@ -27,6 +55,10 @@ KernelSource gemvKernel(const std::string &name, const GemvSpec &spec) {
   if (spec.residual)
     parameters.push_back("residual");
   parameters.push_back("out");
+  if (spec.writeCache) {
+    parameters.push_back("keys");
+    parameters.push_back("values");
+  }
   KernelWriter w(name, parameters, blockSize);
 
   const std::string wideType = vectorOf(lanes, "f32");
@@ -107,6 +139,8 @@ KernelSource gemvKernel(const std::string &name, const GemvSpec &spec) {
                                            "f32"),
                                      "f32"));
     w.store(result, w.gep(w.param("out"), w.add(outBase, columns[c]), "f32"), "f32");
+    if (spec.writeCache)
+      storeIntoCache(w, spec, row, columns[c], result);
     w.endIf();
   }
   return {name, w.finish(), w.globals(), blockSize};

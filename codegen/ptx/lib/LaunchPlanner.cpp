@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <fmt/format.h>
 
@@ -250,7 +251,7 @@ private:
   LogicalResult product(Operation *op, const Place &input, mlir::Value weightValue, int64_t k,
                         int64_t n, mlir::Value bias, mlir::Value gamma, mlir::Value beta,
                         std::optional<double> epsilon, bool gelu, const Place *residual,
-                        const Place &out) {
+                        const Place &out, gpt2::SplitQkvOp cacheSplit = nullptr) {
     std::string wtype = weightType(weightValue);
     bool fewRows = decode_ || input.rows == RowSet::LastTokens;
     bool tensorCores = !fewRows && wtype != "f32" && scheduleStrategy(op) != "gemv";
@@ -280,9 +281,19 @@ private:
       GemvSpec spec{k, n, wtype, bool(bias), bool(gamma), gelu, residual != nullptr,
                     epsilon.value_or(1e-5), outStride, scheduleField(op, "warps", 4),
                     scheduleField(op, "columns_per_warp", 2)};
-      std::string key = fmt::format("gemv|{}|{}|{}|{}{}{}{}|{}|{}|{}|{}", k, n, wtype, spec.bias,
+      std::vector<gpt2::CacheWriteOp> cacheWrites;
+      if (cacheSplit)
+        cacheWrites = fusableCacheWrites(cacheSplit);
+      if (!cacheWrites.empty()) {
+        auto cacheType = llvm::cast<mlir::RankedTensorType>(cacheWrites[0].getCache().getType());
+        spec.writeCache = true;
+        spec.heads = cacheType.getDimSize(1);
+        spec.capacity = cacheType.getDimSize(2);
+        spec.headDim = cacheType.getDimSize(3);
+      }
+      std::string key = fmt::format("gemv|{}|{}|{}|{}{}{}{}|{}|{}|{}|{}|{}", k, n, wtype, spec.bias,
                                     spec.norm, spec.gelu, spec.residual, spec.epsilon, outStride,
-                                    spec.warps, spec.columnsPerWarp);
+                                    spec.warps, spec.columnsPerWarp, spec.writeCache);
       const std::string &name =
           kernel("gemv", key, [&](const std::string &name) { return gemvKernel(name, spec); });
       Json args = {params(), at(input), *w};
@@ -295,6 +306,10 @@ private:
       if (residual)
         args.push_back(at(*residual));
       args.push_back(at(out));
+      for (gpt2::CacheWriteOp write : cacheWrites) {
+        args.push_back(at(places_[write.getCache()]));
+        writtenByProduct_.insert(write);
+      }
       int64_t columnsPerBlock = spec.warps * spec.columnsPerWarp;
       launch(name,
              {gridDim("one", n, columnsPerBlock), gridDim(rowsName(input.rows)), gridDim("one")},
@@ -342,6 +357,25 @@ private:
             gridDim("one")},
            std::move(args));
     return success();
+  }
+
+  // The key and value cache writes of a split QKV product, when both write whole
+  // cache arguments and are the only users of the keys and values: then the
+  // product's epilogue writes the caches (in key, value order).
+  std::vector<gpt2::CacheWriteOp> fusableCacheWrites(gpt2::SplitQkvOp split) {
+    std::vector<gpt2::CacheWriteOp> writes;
+    for (mlir::Value part : {split.getKey(), split.getValue()}) {
+      if (!part.hasOneUse())
+        return {};
+      auto write = mlir::dyn_cast<gpt2::CacheWriteOp>(*part.getUsers().begin());
+      if (!write || write.getUpdate() != part)
+        return {};
+      auto cache = places_.find(write.getCache());
+      if (cache == places_.end() || cache->second.kind != Place::Kind::Cache)
+        return {};
+      writes.push_back(write);
+    }
+    return writes;
   }
 
   LogicalResult planOp(Operation *op) {
@@ -419,9 +453,12 @@ private:
     std::optional<double> epsilon;
     if (op.getEpsilon())
       epsilon = op.getEpsilon()->convertToDouble();
+    gpt2::SplitQkvOp split;
+    if (op.getResult().hasOneUse())
+      split = mlir::dyn_cast<gpt2::SplitQkvOp>(*op.getResult().getUsers().begin());
     if (mlir::failed(product(op, inputCopy, op.getWeight(), k, n, op.getBias(), op.getGamma(),
                              op.getBeta(), epsilon, op.getGelu(),
-                             residualCopy ? &*residualCopy : nullptr, out)))
+                             residualCopy ? &*residualCopy : nullptr, out, split)))
       return failure();
     places_[op.getResult()] = out;
     return success();
@@ -449,6 +486,10 @@ private:
     if (cache->kind != Place::Kind::Cache)
       return op.emitError() << "sm_90 code generation: cache_write into a value that is not a "
                                "cache argument";
+    if (writtenByProduct_.count(op)) { // the QKV product's epilogue wrote it
+      places_[op.getResult()] = *cache;
+      return success();
+    }
     auto type = llvm::cast<mlir::RankedTensorType>(op.getCache().getType()); // [B, H, C, D]
     KvWriteSpec spec{type.getDimSize(1), type.getDimSize(3), type.getDimSize(2),
                      source->rowStride};
@@ -608,6 +649,7 @@ private:
   std::vector<int> temporaries_;
   std::uint64_t scratchEnd_ = 0;
   std::map<std::string, std::string> kernelByKey_;
+  llvm::DenseSet<Operation *> writtenByProduct_;
 };
 
 } // namespace

@@ -55,6 +55,11 @@ struct GemvSpec {
   double epsilon = 1e-5;
   int64_t outRowStride = 0; // 0: n
   int64_t warps = 4, columnsPerWarp = 2;
+  // The QKV product of decode: columns [E, 3E) (keys, then values) are also
+  // written into the caches at position P + t, which saves the cache-write
+  // launches. Adds (keys, values) parameters after `out`.
+  bool writeCache = false;
+  int64_t heads = 0, headDim = 0, capacity = 0;
 };
 KernelSource gemvKernel(const std::string &name, const GemvSpec &spec);
 

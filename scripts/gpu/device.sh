@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from the repository root, over the bundle that
+# scripts/gpu/bundle.sh prepared in .device/: validation and benchmarks of the
+# sm_90 artifacts, logs and JSON under $OUT (the device tool brings them back).
+#
+#   scripts/gpu/device.sh smoke      one model end to end, quickly
+#   scripts/gpu/device.sh validate   golden checks, perplexity, transformers, memcheck
+#   scripts/gpu/device.sh bench      gpt2c and transformers timings, HBM and tensor-core limits
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+mode="${1:-smoke}"
+out="${OUT:-/tmp/gpt2c-out}"
+mkdir -p "$out"
+bundle="$PWD/.device"
+run="$bundle/bin/gpt2c-run"
+export GPT2C_SHARED_DIR=/tmp/gpt2c-shared GPT2C_GPU_ARTIFACTS="$bundle/art" PYTHONUNBUFFERED=1
+mkdir -p "$GPT2C_SHARED_DIR"
+cp -r "$bundle/shared/." "$GPT2C_SHARED_DIR/"
+if [ -f "$bundle/mini.pack" ] && [ ! -d "$GPT2C_SHARED_DIR/models/gpt2-mini-pydocs" ]; then
+  python3 scripts/gpu/pack_files.py unpack "$bundle/mini.pack" \
+    "$GPT2C_SHARED_DIR/models/gpt2-mini-pydocs"
+fi
+hf=bench/gpu/hf_reference.py
+step() { echo "=== $* ($(date +%T))"; }
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv | tee "$out/gpu.txt"
+
+case "$mode" in
+smoke)
+  step "tiny f32 logits"
+  "$run" logits "$bundle/art/tiny-f32.gpt2c" --ids 464,2068,7586 -o "$out/tiny.f32" &&
+    python3 "$hf" compare --config tiny --seed 1 --logits "$out/tiny.f32" --ids 464,2068,7586
+  step "device tests (synthetic)"
+  "$bundle/bin/gpu_device_tests" --gtest_filter='*Tiny*:*Small*:*Gpt2*' 2>&1 | tail -40
+  step "generate"
+  "$run" run "$bundle/art/gpt2-bf16.gpt2c" --tokenizer "$GPT2C_SHARED_DIR/tokenizer" \
+    --prompt "The GPU says" -n 16 --temperature 0 2>&1 | tail -3
+  for art in gpt2-bf16 gpt2-f32; do
+    step "bench $art"
+    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 64 --runs 3 2>&1 | tail -8
+  done
+  ;;
+validate)
+  step "device tests"
+  "$bundle/bin/gpu_device_tests" --gtest_output="json:$out/device_tests.json" 2>&1 |
+    tee "$out/device_tests.log" | grep -E '^\[ +(OK|FAILED|RUN|PASSED) |Failure|error|expected' | head -80
+  step "compute-sanitizer memcheck, tiny"
+  compute-sanitizer --tool memcheck --error-exitcode 3 "$run" logits "$bundle/art/tiny-f32.gpt2c" \
+    --ids 464,2068,7586,318,257,1332 -o /tmp/memcheck.f32 > "$out/memcheck.log" 2>&1
+  echo "memcheck exit $? (0: clean)"; tail -3 "$out/memcheck.log"
+  for config in gpt2 gpt2-xl; do
+    short=${config#gpt2-}; [ "$short" = gpt2 ] || true
+    name=$([ "$config" = gpt2 ] && echo gpt2 || echo xl)
+    cases="$out/cases-$name.json"; echo "[" > "$cases"; first=1
+    for art in f32 bf16 f16; do
+      for ids in 464,2068,7586,21831,18045,625,262,16931,3290 15496,11,616,1438,318 818,257,1989,1165,1165,1497; do
+        file="$out/$name-$art-${ids%%,*}.f32"
+        "$run" logits "$bundle/art/$name-$art.gpt2c" --ids "$ids" -o "$file" || continue
+        [ $first = 1 ] || echo "," >> "$cases"; first=0
+        echo "{\"ids\": [$ids], \"logits\": \"$file\", \"label\": \"$art\"}" >> "$cases"
+      done
+    done
+    echo "]" >> "$cases"
+    step "transformers comparison $config"
+    python3 "$hf" compare --config "$config" --seed 1 --cases "$cases" --json "$out/compare-$name.json"
+  done
+  ;;
+bench)
+  step "limits"
+  python3 "$hf" limits --json "$out/limits.json"
+  for art in gpt2-bf16 gpt2-f16 large-bf16 large-f16 xl-bf16 xl-f16; do
+    step "gpt2c bench $art"
+    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 128 --runs 5 \
+      --json "$out/bench-$art.json" 2>&1 | tail -6
+  done
+  for config in gpt2 gpt2-large gpt2-xl; do
+    step "transformers baselines $config"
+    timeout 240 python3 "$hf" baselines --config "$config" --json "$out/hf-$config.json" 2>&1 | tail -12
+  done
+  ;;
+*) echo "device.sh: unknown mode '$mode' (smoke, validate, bench)" >&2; exit 2 ;;
+esac
