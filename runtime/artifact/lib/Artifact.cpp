@@ -61,6 +61,18 @@ void checkFiles(const Manifest &manifest, const fs::path &directory, const std::
   }
 }
 
+// The launch plan file, whose size and sha256 checkFiles has already checked.
+LaunchPlan readLaunchPlan(const Manifest &manifest, const fs::path &directory,
+                          const std::string &name) {
+  const std::string &fileName = *manifest.launchPlan;
+  std::ifstream file(directory / fileName, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (!file)
+    fail("artifact {}: {}: cannot read", name, fileName);
+  return LaunchPlan::parse(text.str(), fmt::format("artifact {}: {}", name, fileName), manifest);
+}
+
 void checkImageHash(std::span<const std::byte> image, const Weights &weights,
                     const std::string &name) {
   std::string actual =
@@ -111,6 +123,8 @@ void packExternalWeights(Artifact::WeightMemory &memory, const Manifest &manifes
 
 void checkCpuFeatures(const Manifest &manifest, const std::string &artifactName,
                       const CpuFeatureProbe &cpuSupports) {
+  if (manifest.target.isGpu())
+    return;
   for (const std::string &feature : manifest.target.cpuFeatures) {
     std::optional<bool> supported = cpuSupports(feature);
     if (!supported)
@@ -143,6 +157,8 @@ Artifact Artifact::open(const fs::path &directory, const OpenOptions &options) {
   if (options.checkCpuFeatures)
     checkCpuFeatures(manifest, name, options.cpuSupports);
   checkFiles(manifest, directory, name);
+  if (manifest.launchPlan)
+    artifact.launchPlan_ = readLaunchPlan(manifest, directory, name);
 
   artifact.weights_ = std::make_unique<WeightMemory>();
   if (manifest.weights.file)
@@ -158,6 +174,13 @@ Artifact Artifact::open(const fs::path &directory, const OpenOptions &options) {
   return artifact;
 }
 
-std::span<const std::byte> Artifact::weightImage() const { return weights_->bytes; }
+std::span<const std::byte> Artifact::weightImage() const {
+  return weights_ ? weights_->bytes : std::span<const std::byte>();
+}
+
+void Artifact::releaseWeightImage() {
+  weights_.reset();
+  slotPointers_.clear();
+}
 
 } // namespace gpt2c::artifact

@@ -2,12 +2,14 @@
 
 #include "FileDigest.h"
 
+#include "gpt2c/artifact/LaunchPlan.h"
 #include "gpt2c/support/Error.h"
 #include "gpt2c/support/Sha256.h"
 #include "gpt2c/tokenizer/Tokenizer.h"
 
 #include <fstream>
 #include <set>
+#include <sstream>
 
 namespace gpt2c::artifact {
 namespace fs = std::filesystem;
@@ -78,8 +80,8 @@ void copyLibraries(const ArtifactSpec &spec, const fs::path &directory, Manifest
     if (manifest.phases.contains(phase.name))
       fail("artifact writer: phase {} is given twice", phase.name);
     std::string name = phase.library.filename().string();
-    if (name.empty() || name == kManifestFile || name == kWeightsFile || name == "vocab.json" ||
-        name == "merges.txt")
+    if (name.empty() || name == kManifestFile || name == kWeightsFile || name == kLaunchPlanFile ||
+        name == "vocab.json" || name == "merges.txt")
       fail("artifact writer: phase {}: '{}' cannot be a library's file name", phase.name,
            phase.library.string());
     auto [existing, added] = sources.emplace(name, phase.library);
@@ -89,9 +91,26 @@ void copyLibraries(const ArtifactSpec &spec, const fs::path &directory, Manifest
            existing->second.string(), phase.library.string());
     if (added)
       copyInto(phase.library, directory, name, manifest);
+    // A shared library exports gpt2c_run_<phase>; a launch plan names its phases.
+    std::string defaultEntry = spec.target.isGpu() ? phase.name : "gpt2c_run_" + phase.name;
     manifest.phases[phase.name] =
-        Phase{name, phase.entry.empty() ? "gpt2c_run_" + phase.name : phase.entry, phase.logits};
+        Phase{name, phase.entry.empty() ? defaultEntry : phase.entry, phase.logits};
   }
+}
+
+// Copies the launch plan in and parses the copy against the finished manifest.
+void copyLaunchPlan(const fs::path &source, const fs::path &directory, Manifest &manifest) {
+  std::string name(kLaunchPlanFile);
+  copyInto(source, directory, name, manifest);
+  manifest.launchPlan = name;
+}
+
+void checkLaunchPlan(const Manifest &manifest, const fs::path &directory,
+                     const std::string &where) {
+  std::ifstream file(directory / *manifest.launchPlan, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  LaunchPlan::parse(text.str(), fmt::format("{}: {}", where, *manifest.launchPlan), manifest);
 }
 
 void copyTokenizer(const fs::path &source, const fs::path &directory, Manifest &manifest) {
@@ -142,6 +161,10 @@ Manifest ArtifactWriter::write(const WeightStore &store, const fs::path &request
   if (directory.empty())
     fail("artifact writer: no output directory");
   checkReplaceable(directory);
+  if (spec_.target.isGpu() != spec_.launchPlan.has_value())
+    fail("artifact writer: target {} {}", spec_.target.name,
+         spec_.target.isGpu() ? "is a GPU target and needs a launch plan"
+                              : "is not a GPU target and takes no launch plan");
   const ModelConfig &config = store.config();
 
   Manifest manifest;
@@ -163,6 +186,11 @@ Manifest ArtifactWriter::write(const WeightStore &store, const fs::path &request
     fail("artifact writer: cannot create {}: {}", partial.string(), error.message());
   try {
     copyLibraries(spec_, partial, manifest);
+    std::string where = fmt::format("artifact writer: {}", directory.string());
+    if (spec_.launchPlan) {
+      copyLaunchPlan(*spec_.launchPlan, partial, manifest);
+      checkLaunchPlan(manifest, partial, where); // before packing: it needs no weights
+    }
     if (spec_.tokenizerDir)
       copyTokenizer(*spec_.tokenizerDir, partial, manifest);
     if (spec_.externalWeights) {
@@ -183,7 +211,7 @@ Manifest ArtifactWriter::write(const WeightStore &store, const fs::path &request
         fail("{}: write failed", path.string());
     }
     // The reader's checks, so that the writer never produces what it refuses.
-    manifest.validate(fmt::format("artifact writer: {}", directory.string()));
+    manifest.validate(where);
     std::ofstream out(partial / kManifestFile, std::ios::binary);
     out << manifest.toJson();
     out.close();

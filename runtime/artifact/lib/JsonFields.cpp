@@ -2,6 +2,8 @@
 
 #include "gpt2c/support/Error.h"
 
+#include <limits>
+
 namespace gpt2c::artifact {
 
 JsonFields::JsonFields(const nlohmann::json &value, std::string where, std::string path)
@@ -81,6 +83,22 @@ std::vector<std::string> JsonFields::stringArray(std::string_view key) {
     strings.push_back(array[i].get<std::string>());
   }
   return strings;
+}
+
+std::vector<std::int64_t> JsonFields::integerArray(std::string_view key) {
+  const nlohmann::json &array = field(key, &nlohmann::json::is_array, "an array of integers");
+  std::vector<std::int64_t> integers;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const nlohmann::json &element = array[i];
+    std::string elementKey = fmt::format("{}[{}]", key, i);
+    if (!element.is_number_integer())
+      fail(elementKey, fmt::format("expected an integer, got {}", element.type_name()));
+    if (element.is_number_unsigned() &&
+        element.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+      fail(elementKey, fmt::format("{} is too large", element.get<std::uint64_t>()));
+    integers.push_back(element.get<std::int64_t>());
+  }
+  return integers;
 }
 
 JsonFields JsonFields::object(std::string_view key) {

@@ -26,6 +26,8 @@ public:
   double number(std::string_view key);
   bool boolean(std::string_view key);
   std::vector<std::string> stringArray(std::string_view key);
+  // The elements as integers (any int64); the caller checks their range.
+  std::vector<std::int64_t> integerArray(std::string_view key);
   JsonFields object(std::string_view key);
   // The elements of an array of objects, each as JsonFields.
   std::vector<JsonFields> objectArray(std::string_view key);

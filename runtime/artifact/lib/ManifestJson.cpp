@@ -147,6 +147,8 @@ std::string Manifest::toJson() const {
                           {"entry", phase.entry},
                           {"logits", logitsRowsName(phase.logits)}};
   json["phases"] = std::move(phaseObjects);
+  if (launchPlan)
+    json["launch_plan"] = *launchPlan;
   json["scratch_bytes"] = scratchBytes;
   json["kv_cache"] = {{"layers", kvCache.layers},
                       {"heads", kvCache.heads},
@@ -198,6 +200,8 @@ Manifest Manifest::parse(std::string_view text, std::string_view where) {
     fields.finish();
     manifest.phases.emplace(name, std::move(phase));
   }
+  if (root.has("launch_plan"))
+    manifest.launchPlan = root.string("launch_plan");
   manifest.scratchBytes = root.unsignedInteger("scratch_bytes", kMaxBytes);
 
   JsonFields cache = root.object("kv_cache");

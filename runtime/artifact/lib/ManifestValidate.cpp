@@ -48,10 +48,42 @@ void validateFiles(const Manifest &manifest, std::string_view where) {
   };
   for (const auto &[name, phase] : manifest.phases)
     requireFile(fmt::format("phases.{}.library", name), phase.library);
+  if (manifest.launchPlan)
+    requireFile("launch_plan", *manifest.launchPlan);
   if (manifest.tokenizer) {
     requireFile("tokenizer.vocab", manifest.tokenizer->vocab);
     requireFile("tokenizer.merges", manifest.tokenizer->merges);
   }
+}
+
+// x86 targets name CPU features and shared libraries; GPU targets ("sm_90") name
+// no CPU feature, PTX modules, and the launch plan that says how to run them.
+void validateTarget(const Manifest &manifest, std::string_view where) {
+  const Target &target = manifest.target;
+  if (target.name.empty())
+    fail("{}: target.name: empty", where);
+  for (const std::string &feature : target.cpuFeatures)
+    if (feature.empty())
+      fail("{}: target.cpu_features: an empty name", where);
+  if (!target.isGpu()) {
+    if (manifest.launchPlan)
+      fail("{}: launch_plan: target {} is not a GPU target (sm_NN) and takes no launch plan",
+           where, target.name);
+    return;
+  }
+  if (!parseGpuTarget(target.name))
+    fail("{}: target.name: '{}' is not a GPU target name (sm_ and a compute capability, e.g. "
+         "sm_90)",
+         where, target.name);
+  if (!target.cpuFeatures.empty())
+    fail("{}: target.cpu_features: GPU target {} takes none", where, target.name);
+  if (!manifest.launchPlan)
+    fail("{}: launch_plan: missing (GPU target {} runs its phases through a launch plan)", where,
+         target.name);
+  for (const auto &[name, phase] : manifest.phases)
+    if (!phase.library.ends_with(".ptx"))
+      fail("{}: phases.{}.library: '{}' is not a PTX module (.ptx), which target {} needs", where,
+           name, phase.library, target.name);
 }
 
 void validatePhases(const Manifest &manifest, std::string_view where) {
@@ -144,17 +176,13 @@ void Manifest::validate(std::string_view where) const {
     fail("{}: format version {} is not supported (this runtime reads {})", where, formatVersion,
          kFormatVersion);
   model.validate(fmt::format("{}: model", where));
-  if (target.name.empty())
-    fail("{}: target.name: empty", where);
-  for (const std::string &feature : target.cpuFeatures)
-    if (feature.empty())
-      fail("{}: target.cpu_features: an empty name", where);
   if (maxBatch < 1 || maxBatch > kMaxBatch)
     fail("{}: max_batch: {} is out of range (1 to {})", where, maxBatch, kMaxBatch);
   if (maxTokens < 1)
     fail("{}: max_tokens: {} is out of range (at least 1)", where, maxTokens);
   validateFiles(*this, where);
   validatePhases(*this, where);
+  validateTarget(*this, where);
   validateShapes(*this, where);
   validateWeights(*this, where);
 }

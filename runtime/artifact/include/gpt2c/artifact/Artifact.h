@@ -6,16 +6,19 @@
 // What open() checks, always: the manifest (Manifest::parse), that this CPU has
 // every feature the target requires, that every file of `files` (libraries,
 // tokenizer) exists with the recorded size and sha256, and that the weights file
-// has the recorded size (or that the external checkpoint has the model's config).
+// has the recorded size (or that the external checkpoint has the model's config);
+// for GPU targets, the launch plan (LaunchPlan::parse against the manifest).
 // The sha256 of the weights is checked only with `verifyWeights`: hashing a
 // gigabyte-sized file at every load would cost seconds (SHA-256 runs at a few
 // hundred MB/s) and the size check already catches truncation. `gpt2c-run verify`
 // checks everything.
 #include "gpt2c/artifact/CpuFeatures.h"
+#include "gpt2c/artifact/LaunchPlan.h"
 #include "gpt2c/artifact/Manifest.h"
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,7 +27,7 @@ namespace gpt2c::artifact {
 
 struct OpenOptions {
   bool verifyWeights = false;   // also compare the weights' sha256
-  bool checkCpuFeatures = true; // off to inspect an artifact built for another CPU
+  bool checkCpuFeatures = true; // off to inspect an artifact built for another CPU (x86 only)
   CpuFeatureProbe cpuSupports = hostCpuSupports;
 };
 
@@ -39,6 +42,8 @@ public:
   ~Artifact();
 
   const Manifest &manifest() const { return manifest_; }
+  // The validated launch plan of a GPU artifact; nullptr for other targets.
+  const LaunchPlan *launchPlan() const { return launchPlan_ ? &*launchPlan_ : nullptr; }
   const std::filesystem::path &directory() const { return directory_; }
   // The directory as given, for messages: "artifact NAME".
   const std::string &name() const { return name_; }
@@ -51,6 +56,10 @@ public:
   std::span<const std::byte> weightImage() const;
   const std::vector<const void *> &slotPointers() const { return slotPointers_; }
   bool weightsVerified() const { return weightsVerified_; }
+  // Frees the host copy of the weights (unmaps weights.bin, or frees the image
+  // packed at load time) once an executor holds them elsewhere, in GPU memory;
+  // weightImage() and slotPointers() are empty afterwards.
+  void releaseWeightImage();
 
   struct WeightMemory; // opaque: the mapping or buffer behind weightImage()
 
@@ -60,6 +69,7 @@ private:
   std::filesystem::path directory_;
   std::string name_;
   Manifest manifest_;
+  std::optional<LaunchPlan> launchPlan_;
   std::unique_ptr<WeightMemory> weights_;
   std::vector<const void *> slotPointers_;
   bool weightsVerified_ = false;
@@ -70,6 +80,7 @@ private:
 Manifest readManifest(const std::filesystem::path &directory);
 
 // Refuses, naming the first one, a feature the CPU lacks or the runtime does not know.
+// GPU targets require no CPU feature: they pass.
 void checkCpuFeatures(const Manifest &manifest, const std::string &artifactName,
                       const CpuFeatureProbe &cpuSupports = hostCpuSupports);
 

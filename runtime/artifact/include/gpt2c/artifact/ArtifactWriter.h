@@ -16,8 +16,9 @@ namespace gpt2c::artifact {
 
 struct PhaseSpec {
   std::string name;              // prefill, decode or score
-  std::filesystem::path library; // a built shared library, copied under its file name
-  std::string entry;             // empty: gpt2c_run_<name>
+  std::filesystem::path library; // a built shared library (a PTX module for GPU targets),
+                                 // copied under its file name
+  std::string entry;             // empty: gpt2c_run_<name> (GPU targets: <name>)
   LogitsRows logits = LogitsRows::Last;
 };
 
@@ -34,6 +35,9 @@ struct ArtifactSpec {
   // Record where the weights come from (the store's source) instead of writing
   // weights.bin: the runtime packs them at load time. Small artifacts, slower loads.
   bool externalWeights = false;
+  // GPU targets: the launch plan (runtime/artifact/LAUNCH_PLAN.md), copied as
+  // launch_plan.json and checked against the manifest.
+  std::optional<std::filesystem::path> launchPlan;
   // A directory with vocab.json and merges.txt to copy into the artifact.
   std::optional<std::filesystem::path> tokenizerDir;
 };

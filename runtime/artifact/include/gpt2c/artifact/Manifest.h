@@ -18,6 +18,8 @@ inline constexpr std::string_view kFormatName = "gpt2c-artifact";
 inline constexpr std::int64_t kFormatVersion = 1;
 inline constexpr std::string_view kManifestFile = "manifest.json";
 inline constexpr std::string_view kWeightsFile = "weights.bin";
+// The launch plan of a GPU artifact (runtime/artifact/LAUNCH_PLAN.md).
+inline constexpr std::string_view kLaunchPlanFile = "launch_plan.json";
 inline constexpr std::uint64_t kWeightAlignment = 64;
 inline constexpr std::int64_t kMaxBatch = 1 << 16;
 // The phases a runtime knows. prefill and decode are required, score is optional.
@@ -26,14 +28,31 @@ inline constexpr std::string_view kPhaseNames[] = {"prefill", "decode", "score"}
 enum class LogitsRows { Last, All };
 
 struct Target {
-  std::string name;                     // "x86-avx512"; the CPU executor runs "x86-*"
-  std::vector<std::string> cpuFeatures; // as __builtin_cpu_supports names them
+  // "x86-avx512": the CPU executor runs "x86-*"; "sm_90": the GPU executor runs "sm_*".
+  std::string name;
+  std::vector<std::string> cpuFeatures; // as __builtin_cpu_supports names them; none for GPUs
+
+  bool isX86() const { return name.starts_with("x86-"); }
+  // An NVIDIA GPU target: PTX modules run through a launch plan.
+  bool isGpu() const { return name.starts_with("sm_"); }
   bool operator==(const Target &) const = default;
 };
 
+// What an NVIDIA target "sm_NN" or "sm_NNa" needs of the GPU: compute capability
+// N.N or newer, or exactly N.N for the architecture-specific "a" targets (their
+// instructions, such as Hopper's wgmma, exist on that architecture only).
+struct GpuArchitecture {
+  int major = 0, minor = 0;
+  bool architectureSpecific = false;
+  // Whether a GPU of compute capability major.minor runs this target's PTX.
+  bool runsOn(int gpuMajor, int gpuMinor) const;
+};
+// The architecture of "sm_90", "sm_90a", "sm_120"; nullopt for other names.
+std::optional<GpuArchitecture> parseGpuTarget(std::string_view name);
+
 struct Phase {
-  std::string library; // a file of the artifact, in `files`
-  std::string entry;   // the gpt2c_run_<phase> symbol
+  std::string library; // a file of the artifact, in `files`: a .so, or a .ptx for GPU targets
+  std::string entry;   // the gpt2c_run_<phase> symbol, or the phase's name in the launch plan
   LogitsRows logits = LogitsRows::Last;
   bool operator==(const Phase &) const = default;
 };
@@ -85,6 +104,8 @@ struct Manifest {
   std::int64_t maxBatch = 1;  // sequences per step
   std::int64_t maxTokens = 0; // tokens per sequence in one prefill or score step
   std::map<std::string, Phase> phases;
+  // GPU targets only: the file of `files` holding the launch plan.
+  std::optional<std::string> launchPlan;
   std::uint64_t scratchBytes = 0;
   KvCache kvCache;
   Weights weights;
