@@ -1,6 +1,7 @@
 #include "ArtifactOptions.h"
 
 #include "gpt2c/artifact/Artifact.h"
+#include "gpt2c/runtime/OpenArtifact.h"
 #include "gpt2c/support/Error.h"
 #include "gpt2c/support/ThreadPool.h"
 
@@ -10,17 +11,19 @@ void ArtifactOptions::declare(CommandLine &command) {
   command.positional("ARTIFACT", "compiled artifact directory (NAME.gpt2c)", artifact);
   command.option("threads", "N", "worker threads, the caller included (default: one per core)",
                  threads);
+  command.option("gpu", "N", "the CUDA device that runs GPU (sm_NN) artifacts (default 0)", gpu);
   command.option("tokenizer", "DIR",
                  "vocab.json and merges.txt to use (default: the artifact's own)", tokenizerDir);
   command.flag("verify", "check the sha256 of the weights before running (slow for big models)",
                verify);
 }
 
-std::unique_ptr<cpu::CpuBackend> ArtifactOptions::openBackend() const {
+std::unique_ptr<CompiledBackend> ArtifactOptions::openBackend() const {
   ThreadPool::setDefaultThreads(threads);
-  artifact::OpenOptions options;
-  options.verifyWeights = verify;
-  return std::make_unique<cpu::CpuBackend>(artifact, options);
+  ExecutorOptions options;
+  options.open.verifyWeights = verify;
+  options.gpu.device = gpu;
+  return openArtifactBackend(artifact, options);
 }
 
 Tokenizer ArtifactOptions::loadTokenizer() const {

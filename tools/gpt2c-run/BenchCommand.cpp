@@ -5,6 +5,8 @@
 //  - time to first token: prefill plus choosing the token (greedy argmax);
 //  - decode: per token, forward() of one token plus its argmax, and tokens/s.
 // Prompt ids are pseudo-random (seeded, so runs and machines see the same ones).
+// forward() returns when the logits are in host memory, on the GPU executor too,
+// so each figure is a whole step.
 #include "ArtifactOptions.h"
 #include "Commands.h"
 
@@ -43,7 +45,7 @@ Figure summarize(std::vector<double> values, bool higherIsBetter = false) {
   return {median, higherIsBetter ? values.back() : values.front()};
 }
 
-RunTimes timeOneRun(cpu::CpuBackend &backend, const std::vector<std::int32_t> &prompt,
+RunTimes timeOneRun(CompiledBackend &backend, const std::vector<std::int32_t> &prompt,
                     std::int64_t decodeTokens) {
   RunTimes times;
   backend.reset();
@@ -82,7 +84,7 @@ int runBench(std::span<const std::string> args) {
   if (runs < 1 || warmup < 0 || decodeTokens < 0)
     fail("--runs must be at least 1, --warmup and --decode-tokens at least 0");
 
-  std::unique_ptr<cpu::CpuBackend> backend = artifact.openBackend();
+  std::unique_ptr<CompiledBackend> backend = artifact.openBackend();
   const std::int64_t context = backend->config().nPositions;
   // Defaults shrink to fit a small context; lengths given explicitly must fit.
   if (!command.given("decode-tokens"))
@@ -111,7 +113,9 @@ int runBench(std::span<const std::string> args) {
       decodeRate.push_back(1.0 / times.decodePerToken);
     }
   }
-  unsigned threads = ThreadPool::global().size();
+  // The thread pool runs the CPU executor's kernels; a GPU artifact uses none.
+  bool onGpu = backend->artifact().manifest().target.isGpu();
+  unsigned threads = onGpu ? 0 : ThreadPool::global().size();
 
   Figure prefillMs = summarize(prefill), prefillPerSecond = summarize(prefillRate, true),
          firstTokenMs = summarize(firstToken);
@@ -134,8 +138,9 @@ int runBench(std::span<const std::string> args) {
     fmt::print("{}\n", result.dump());
     return 0;
   }
-  fmt::print("{}, {} threads: {} prompt tokens, {} decode tokens, median (best) of {} runs\n",
-             backend->describe(), threads, promptTokens, decodeTokens, runs);
+  fmt::print("{}{}: {} prompt tokens, {} decode tokens, median (best) of {} runs\n",
+             backend->describe(), onGpu ? "" : fmt::format(", {} threads", threads), promptTokens,
+             decodeTokens, runs);
   fmt::print("  prefill             {:10.3f} ms ({:.3f})  {:10.1f} tokens/s ({:.1f})\n",
              prefillMs.median, prefillMs.best, prefillPerSecond.median, prefillPerSecond.best);
   fmt::print("  time to first token {:10.3f} ms ({:.3f})\n", firstTokenMs.median,

@@ -13,5 +13,6 @@ int runEval(std::span<const std::string> args);
 int runBench(std::span<const std::string> args);
 int runTokenize(std::span<const std::string> args);
 int runVerify(std::span<const std::string> args);
+int runSynth(std::span<const std::string> args);
 
 } // namespace gpt2c::run

@@ -25,7 +25,7 @@ struct EvalOptions {
 int evaluatePerplexity(const EvalOptions &o, bool maxWindowsGiven) {
   Tokenizer tokenizer = o.artifact.loadTokenizer();
   std::vector<std::int32_t> ids = tokenizer.encode(readFileBytes(o.perplexityFile));
-  std::unique_ptr<cpu::CpuBackend> backend = o.artifact.openBackend();
+  std::unique_ptr<CompiledBackend> backend = o.artifact.openBackend();
   PerplexityOptions options;
   options.window = o.window ? o.window : backend->config().nPositions;
   if (maxWindowsGiven)
@@ -61,10 +61,10 @@ int evaluateComparison(const EvalOptions &o) {
     prompts.push_back(tokenizer.encode(line));
   if (prompts.empty())
     fail("{}: no prompts (one per line)", o.promptsFile);
-  std::unique_ptr<cpu::CpuBackend> candidate = o.artifact.openBackend();
+  std::unique_ptr<CompiledBackend> candidate = o.artifact.openBackend();
   ArtifactOptions other = o.artifact;
   other.artifact = o.compareTo;
-  std::unique_ptr<cpu::CpuBackend> reference = other.openBackend();
+  std::unique_ptr<CompiledBackend> reference = other.openBackend();
   ComparisonSummary summary = compareBackends(*reference, *candidate, prompts, o.greedy);
   if (o.json) {
     fmt::print("{}\n", summary.toJson());

@@ -29,7 +29,7 @@ int runLogits(std::span<const std::string> args) {
   if (tokens.empty())
     fail("the prompt has no tokens");
 
-  std::unique_ptr<cpu::CpuBackend> backend = artifact.openBackend();
+  std::unique_ptr<CompiledBackend> backend = artifact.openBackend();
   std::vector<float> logits = backend->forward(tokens, allPositions);
   writeFloats(output, logits);
   std::int64_t vocab = backend->config().vocabSize;

@@ -57,7 +57,7 @@ int runGenerate(std::span<const std::string> args) {
 
   Tokenizer tokenizer = artifact.loadTokenizer();
   std::vector<std::int32_t> ids = tokenizer.encode(text, EncodeOptions{.allowSpecial = special});
-  std::unique_ptr<cpu::CpuBackend> backend = artifact.openBackend();
+  std::unique_ptr<CompiledBackend> backend = artifact.openBackend();
   std::int64_t context = backend->config().nPositions;
   if (std::int64_t(ids.size()) >= context)
     fail("the prompt has {} tokens; artifact {} holds {} and one must remain for output",

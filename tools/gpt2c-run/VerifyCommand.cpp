@@ -1,10 +1,11 @@
 // gpt2c-run verify ARTIFACT: checks every file of the artifact, the sha256 of the
-// weights included (which loading skips, see Artifact.h), and when this CPU can
-// run the target, that the phase libraries load and export their entries.
+// weights included (which loading skips, see Artifact.h), the launch plan of a GPU
+// artifact, and when this machine can run the target, that the phases load (the
+// libraries export their entries; the PTX modules compile and hold the kernels).
 #include "Commands.h"
 
 #include "gpt2c/artifact/Artifact.h"
-#include "gpt2c/cpu/CpuBackend.h"
+#include "gpt2c/runtime/OpenArtifact.h"
 #include "gpt2c/support/CommandLine.h"
 #include "gpt2c/support/Error.h"
 
@@ -29,13 +30,29 @@ int runVerify(std::span<const std::string> args) {
   fmt::print("  files: {} checked, weights: {} slots, {} bytes, sha256 {} verified\n",
              manifest.files.size(), manifest.weights.slots.size(), manifest.weights.bytes,
              manifest.weights.sha256);
-  try {
-    artifact::checkCpuFeatures(manifest, path);
-  } catch (const Error &error) {
-    fmt::print("  not loaded here: {}\n", error.what());
+  if (const artifact::LaunchPlan *plan = opened.launchPlan()) {
+    std::size_t launches = 0;
+    for (const auto &[name, phase] : plan->phases)
+      launches += phase.launches.size();
+    fmt::print("  launch plan: {} phases, {} launches, {} bytes of scratch\n", plan->phases.size(),
+               launches, plan->scratchBytes);
+  }
+  // A machine that cannot run the target is no fault of the artifact.
+  std::optional<std::string> unavailable;
+  if (manifest.target.isGpu()) {
+    unavailable = gpu::whyGpuUnavailable(manifest, path);
+  } else {
+    try {
+      artifact::checkCpuFeatures(manifest, path);
+    } catch (const Error &error) {
+      unavailable = error.what();
+    }
+  }
+  if (unavailable) {
+    fmt::print("  not loaded here: {}\n", *unavailable);
     return 0;
   }
-  cpu::CpuBackend backend(std::move(opened));
+  openArtifactBackend(std::move(opened));
   std::string phases;
   for (const auto &[name, phase] : manifest.phases)
     phases += fmt::format("{}{} ({})", phases.empty() ? "" : ", ", name, phase.entry);

@@ -1,9 +1,9 @@
 #include "Session.h"
 
 #include "gpt2c/checkpoint/WeightStore.h"
-#include "gpt2c/cpu/CpuBackend.h"
 #include "gpt2c/importer/Importer.h"
 #include "gpt2c/interpreter/InterpreterBackend.h"
+#include "gpt2c/runtime/OpenArtifact.h"
 #include "gpt2c/support/Error.h"
 #include "gpt2c/support/ThreadPool.h"
 
@@ -49,13 +49,14 @@ std::unique_ptr<Backend> ModelOptions::openBackend() const {
 
 std::unique_ptr<Backend> openBackend(const std::string &model, const std::string &backend,
                                      const PipelineOptions *pipeline) {
-  // A compiled artifact (a directory with manifest.json) runs on the CPU executor.
+  // A compiled artifact (a directory with manifest.json) runs on its target's
+  // executor: the CPU one for x86-*, the GPU one for sm_NN.
   if (fs::is_regular_file(fs::path(model) / "manifest.json")) {
     if (pipeline || backend != "interp")
       fail("{} is a compiled artifact: --backend, --pipeline and the weight options apply to "
            "checkpoints only",
            model);
-    return std::make_unique<cpu::CpuBackend>(model);
+    return openArtifactBackend(model);
   }
   if (backend != "interp" && backend != "interp-f64")
     fail("--backend: unknown backend '{}' (available: interp, interp-f64)", backend);
