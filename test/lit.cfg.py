@@ -23,6 +23,13 @@ config.substitutions.append(("%shared", config.gpt2c_shared_dir))
 config.substitutions.append(("%gpt2c_tools", config.gpt2c_tools_dir))
 if os.path.isdir(os.path.join(config.gpt2c_shared_dir, "models")):
     config.available_features.add("shared-data")
+# A CUDA driver (libcuda.so.1) that loads: GPU artifacts get past the driver.
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
 if config.gpt2c_have_cuda:
     config.available_features.add("cuda")
     config.substitutions.append(("%ptxas", config.gpt2c_ptxas))

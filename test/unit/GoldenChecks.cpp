@@ -72,6 +72,40 @@ void expectMatchesSyntheticGolden(Backend &backend, const std::string &goldenFil
   }
 }
 
+void expectTopOneAgreement(Backend &backend, const std::string &goldenFile, double margin) {
+  nlohmann::json reference = golden(goldenFile);
+  const std::int64_t vocab = backend.config().vocabSize;
+  int compared = 0;
+  for (const auto &testCase : reference["cases"]) {
+    std::vector<std::int32_t> ids = testCase["ids"].get<std::vector<std::int32_t>>();
+    backend.reset();
+    std::vector<float> logits = backend.forward(ids, /*allPositions=*/true);
+    ASSERT_EQ(logits.size(), ids.size() * std::size_t(vocab));
+    for (std::size_t position = 0; position < ids.size(); ++position) {
+      auto topIds = testCase["top10_ids"][position].get<std::vector<std::int32_t>>();
+      auto topLogits = testCase["top10_logits"][position].get<std::vector<double>>();
+      if (topLogits[0] - topLogits[1] <= margin)
+        continue;
+      std::span<const float> row(logits.data() + position * vocab, std::size_t(vocab));
+      EXPECT_EQ(argmax(row), topIds[0]) << testCase["prompt"] << " position " << position;
+      ++compared;
+    }
+
+    backend.reset();
+    std::int32_t predicted = argmax(backend.forward(ids));
+    auto greedy = testCase["greedy"].get<std::vector<std::int32_t>>();
+    auto margins = testCase["greedy_margin"].get<std::vector<double>>();
+    for (std::size_t step = 0; step < greedy.size(); ++step) {
+      if (margins[step] > margin) {
+        EXPECT_EQ(predicted, greedy[step]) << testCase["prompt"] << " step " << step;
+        ++compared;
+      }
+      predicted = argmax(backend.forward(std::span(&greedy[step], 1)));
+    }
+  }
+  EXPECT_GT(compared, 0);
+}
+
 void expectMatchesMiniGreedy(Backend &backend) {
   nlohmann::json reference = golden("golden-mini-pydocs.json");
   for (const auto &testCase : reference["greedy"]) {

@@ -14,6 +14,12 @@ namespace gpt2c::test {
 void expectMatchesSyntheticGolden(Backend &backend, const std::string &goldenFile,
                                   const std::string &lastLogitsFile, double tolerance);
 
+// Reduced precision (bf16 weights): for every prompt of a synthetic golden file,
+// wherever the golden top-1 logit leads the second by more than `margin`, the
+// backend's top token at that position is the golden one (all positions at once,
+// then the greedy steps teacher-forced through one-token decode steps).
+void expectTopOneAgreement(Backend &backend, const std::string &goldenFile, double margin);
+
 // The greedy continuations of golden-mini-pydocs.json, token for token.
 void expectMatchesMiniGreedy(Backend &backend);
 

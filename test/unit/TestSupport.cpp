@@ -10,7 +10,13 @@
 namespace gpt2c::test {
 
 std::filesystem::path sharedDir() {
+  // The environment wins: a test binary carried to another machine (the GPU
+  // machine's gpu_device_tests) finds the data there, not where it was built.
   const char *dir = std::getenv("GPT2C_SHARED_DIR");
+#ifdef GPT2C_DEFAULT_SHARED_DIR
+  if (!dir || !*dir)
+    dir = GPT2C_DEFAULT_SHARED_DIR;
+#endif
   if (!dir || !std::filesystem::is_directory(dir))
     throw std::runtime_error("GPT2C_SHARED_DIR does not name the ../shared reference directory");
   return dir;

@@ -7,8 +7,8 @@
 
 namespace gpt2c::test {
 
-// ../shared as configured by the build (GPT2C_SHARED_DIR); throws when it is missing,
-// since CI always provides it.
+// ../shared: $GPT2C_SHARED_DIR when set, else the directory the build was
+// configured with; throws when it is missing, since CI always provides it.
 std::filesystem::path sharedDir();
 
 // A fresh directory under the system temporary directory, removed by the destructor.
