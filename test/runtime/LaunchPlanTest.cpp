@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadPlan{"ScratchMisaligned",
                 [](Json &j) { decodeLaunch(j, 0)["args"][4]["offset"] = 100; },
                 "launch_plan.json: phases.decode.launches[0].args[4].offset: 100 is not a "
-                "multiple of 256"},
+                "multiple of 16"},
         BadPlan{"ScratchOutside", [](Json &j) { decodeLaunch(j, 0)["args"][4]["offset"] = 4096; },
                 "launch_plan.json: phases.decode.launches[0].args[4].offset: 4096 lies outside "
                 "the scratch buffer (4096 bytes)"},

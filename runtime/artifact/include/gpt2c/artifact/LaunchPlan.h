@@ -16,8 +16,9 @@ namespace gpt2c::artifact {
 
 inline constexpr std::string_view kLaunchPlanFormatName = "gpt2c-launch-plan";
 inline constexpr std::int64_t kLaunchPlanFormatVersion = 1;
-// Scratch arguments are offsets into one buffer, each a multiple of this.
-inline constexpr std::uint64_t kScratchAlignment = 256;
+// Scratch arguments are offsets into one buffer, each a multiple of this (16: a
+// view of an activation may start at a column offset; LAUNCH_PLAN.md).
+inline constexpr std::uint64_t kScratchAlignment = 16;
 inline constexpr std::int64_t kMaxThreadsPerBlock = 1024;
 // The most dynamic shared memory a block may ask for (Hopper: 227 KiB).
 inline constexpr std::uint64_t kMaxSharedBytes = 227 * 1024;
