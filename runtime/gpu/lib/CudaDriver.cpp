@@ -13,11 +13,11 @@ namespace {
 // The driver's soname; "libcuda.so" (the development link) where only it exists.
 constexpr const char *kLibraryNames[] = {"libcuda.so.1", "libcuda.so"};
 
-template <typename Function> void resolve(void *handle, Function &function, const char *symbol) {
+template <typename Function>
+void resolve(void *handle, const std::string &library, Function &function, const char *symbol) {
   function = reinterpret_cast<Function>(dlsym(handle, symbol));
   if (!function)
-    fail("{} has no entry point {} (an NVIDIA driver too old for this runtime)", kLibraryNames[0],
-         symbol);
+    fail("{} has no entry point {} (an NVIDIA driver too old for this runtime)", library, symbol);
 }
 
 } // namespace
@@ -37,7 +37,7 @@ CudaDriver::CudaDriver() {
     fail("cannot load {} ({})", kLibraryNames[0], firstError);
 
   cuda::DriverApi &api = api_;
-#define GPT2C_RESOLVE(entry) resolve(handle_, api.entry, #entry)
+#define GPT2C_RESOLVE(entry) resolve(handle_, libraryName_, api.entry, #entry)
   GPT2C_RESOLVE(cuInit);
   GPT2C_RESOLVE(cuDriverGetVersion);
   GPT2C_RESOLVE(cuDeviceGetCount);
