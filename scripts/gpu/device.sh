@@ -36,45 +36,52 @@ smoke)
     --prompt "The GPU says" -n 16 --temperature 0 2>&1 | tail -3
   for art in gpt2-bf16 gpt2-f32; do
     step "bench $art"
-    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 64 --runs 3 2>&1 | tail -8
+    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 0 --runs 3 2>&1 | tail -4
+    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 16 --decode-tokens 128 --runs 3 2>&1 | tail -4
   done
   ;;
 validate)
   step "device tests"
-  "$bundle/bin/gpu_device_tests" --gtest_output="json:$out/device_tests.json" 2>&1 |
+  "$bundle/bin/gpu_device_tests" --gtest_filter='-*Mini*' --gtest_output="json:$out/device_tests.json" 2>&1 |
     tee "$out/device_tests.log" | grep -E '^\[ +(OK|FAILED|RUN|PASSED) |Failure|error|expected' | head -80
   step "compute-sanitizer memcheck, tiny"
   compute-sanitizer --tool memcheck --error-exitcode 3 "$run" logits "$bundle/art/tiny-f32.gpt2c" \
     --ids 464,2068,7586,318,257,1332 -o /tmp/memcheck.f32 > "$out/memcheck.log" 2>&1
   echo "memcheck exit $? (0: clean)"; tail -3 "$out/memcheck.log"
+  ids=464,2068,7586,21831,18045,625,262,16931,3290,13,383,2068,7586,21831
   for config in gpt2 gpt2-xl; do
-    short=${config#gpt2-}; [ "$short" = gpt2 ] || true
     name=$([ "$config" = gpt2 ] && echo gpt2 || echo xl)
-    cases="$out/cases-$name.json"; echo "[" > "$cases"; first=1
+    cases="$out/cases-$name.json"
+    echo "[" > "$cases"
     for art in f32 bf16 f16; do
-      for ids in 464,2068,7586,21831,18045,625,262,16931,3290 15496,11,616,1438,318 818,257,1989,1165,1165,1497; do
-        file="$out/$name-$art-${ids%%,*}.f32"
-        "$run" logits "$bundle/art/$name-$art.gpt2c" --ids "$ids" -o "$file" || continue
-        [ $first = 1 ] || echo "," >> "$cases"; first=0
-        echo "{\"ids\": [$ids], \"logits\": \"$file\", \"label\": \"$art\"}" >> "$cases"
-      done
+      file="$out/$name-$art.f32"
+      "$run" logits "$bundle/art/$name-$art.gpt2c" --ids "$ids" --all-positions -o "$file" 2>&1 | tail -1
+      [ "$art" = f32 ] || echo "," >> "$cases"
+      echo "{\"ids\": [$ids], \"logits\": \"$file\", \"all_positions\": true, \"name\": \"$name-$art\"}" >> "$cases"
     done
     echo "]" >> "$cases"
     step "transformers comparison $config"
-    python3 "$hf" compare --config "$config" --seed 1 --cases "$cases" --json "$out/compare-$name.json"
+    python3 "$hf" compare --config "$config" --seed 1 --cases "$cases" --json "$out/compare-$name.json" 2>&1 | tail -8
   done
+  if [ -d "$GPT2C_SHARED_DIR/models/gpt2-mini-pydocs" ]; then
+    step "mini perplexity"
+    "$bundle/bin/gpu_device_tests" --gtest_filter='*Mini*' 2>&1 | grep -E '^\[ +(OK|FAILED) |perplexity|Failure' | head -20
+  fi
   ;;
 bench)
-  step "limits"
-  python3 "$hf" limits --json "$out/limits.json"
-  for art in gpt2-bf16 gpt2-f16 large-bf16 large-f16 xl-bf16 xl-f16; do
+  for art in gpt2-bf16 gpt2-f16 large-bf16 xl-bf16 xl-f16; do
     step "gpt2c bench $art"
-    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 128 --runs 5 \
-      --json "$out/bench-$art.json" 2>&1 | tail -6
+    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 0 --runs 5 \
+      --json "$out/prefill-$art.json" 2>&1 | tail -3
+    "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 16 --decode-tokens 256 --runs 5 \
+      --json "$out/decode-$art.json" 2>&1 | tail -3
   done
+  step "limits"
+  timeout 120 python3 "$hf" limits --json "$out/limits.json" 2>&1 | tail -12
   for config in gpt2 gpt2-large gpt2-xl; do
     step "transformers baselines $config"
-    timeout 240 python3 "$hf" baselines --config "$config" --json "$out/hf-$config.json" 2>&1 | tail -12
+    flags=$([ "$config" = gpt2-large ] && echo --no-compile || true)
+    timeout 150 python3 "$hf" baselines --config "$config" $flags --json "$out/hf-$config.json" 2>&1 | tail -10
   done
   ;;
 *) echo "device.sh: unknown mode '$mode' (smoke, validate, bench)" >&2; exit 2 ;;

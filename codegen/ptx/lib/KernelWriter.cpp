@@ -46,7 +46,7 @@ Value KernelWriter::f32(double value) {
     constants_ += fmt::format("    {} = arith.constant {} : f32\n", result,
                               value > 0 ? "0x7F800000" : "0xFF800000");
   else
-    constants_ += fmt::format("    {} = arith.constant {:e} : f32\n", result, value);
+    constants_ += fmt::format("    {} = arith.constant {:.9e} : f32\n", result, value);
   return result;
 }
 

@@ -237,6 +237,8 @@ private:
                               {"args", std::move(args)}});
   }
 
+  // Where `value` lives. The pointer is into places_: copy the place before
+  // inserting into places_, which may move its entries.
   const Place *placeOf(mlir::Value value, Operation *user) {
     auto found = places_.find(value);
     if (found == places_.end()) {
@@ -251,14 +253,17 @@ private:
   LogicalResult product(Operation *op, const Place &input, mlir::Value weightValue, int64_t k,
                         int64_t n, mlir::Value bias, mlir::Value gamma, mlir::Value beta,
                         std::optional<double> epsilon, bool gelu, const Place *residual,
-                        const Place &out, gpt2::SplitQkvOp cacheSplit = nullptr) {
+                        const Place &out, gpt2::SplitQkvOp cacheSplit = nullptr,
+                        PackedLayout weightLayout = PackedLayout::NK) {
     std::string wtype = weightType(weightValue);
     bool fewRows = decode_ || input.rows == RowSet::LastTokens;
     bool tensorCores = !fewRows && wtype != "f32" && scheduleStrategy(op) != "gemv";
     if (input.kind != Place::Kind::Scratch || input.rowStride != k)
       return op->emitError() << "sm_90 code generation: the input of a product must be a dense "
                                 "[rows][" << k << "] activation";
-    FailureOr<Json> w = weight(weightValue, PackedLayout::NK, op);
+    // Linear weights [K][N] are stored transposed; the LM head's [V][E] table is
+    // [N][K] already (and shared with the embedding lookup).
+    FailureOr<Json> w = weight(weightValue, weightLayout, op);
     if (mlir::failed(w))
       return failure();
     Json biasArg, gammaArg, betaArg;
@@ -396,7 +401,8 @@ private:
       const Place *input = placeOf(merge.getInput(), op);
       if (!input)
         return failure();
-      places_[merge.getResult()] = *input; // attention wrote [rows][H * D] already
+      Place alias = *input; // attention wrote [rows][H * D] already
+      places_[merge.getResult()] = alias;
       return success();
     }
     if (auto last = mlir::dyn_cast<gpt2::LastTokenOp>(op))
@@ -487,7 +493,8 @@ private:
       return op.emitError() << "sm_90 code generation: cache_write into a value that is not a "
                                "cache argument";
     if (writtenByProduct_.count(op)) { // the QKV product's epilogue wrote it
-      places_[op.getResult()] = *cache;
+      Place written = *cache;
+      places_[op.getResult()] = written;
       return success();
     }
     auto type = llvm::cast<mlir::RankedTensorType>(op.getCache().getType()); // [B, H, C, D]
@@ -500,7 +507,8 @@ private:
                [&](const std::string &name) { return kvWriteKernel(name, spec); });
     launch(name, {gridDim("rows"), gridDim("one"), gridDim("one")},
            {params(), at(*source), at(*cache)});
-    places_[op.getResult()] = *cache;
+    Place written = *cache;
+    places_[op.getResult()] = written;
     return success();
   }
 
@@ -581,7 +589,8 @@ private:
                                "or of a query on axis 2 only";
     int64_t width = type.getDimSize(2);
     if (input->rows == RowSet::LastTokens || decode_) {
-      places_[op.getResult()] = *input; // one row per sequence already
+      Place same = *input; // one row per sequence already
+      places_[op.getResult()] = same;
       return success();
     }
     Place out = newBuffer(width, RowSet::LastTokens);
@@ -630,7 +639,7 @@ private:
     Place inputCopy = *input;
     if (mlir::failed(product(op, inputCopy, op.getWeight(), weightType.getDimSize(1),
                              weightType.getDimSize(0), nullptr, nullptr, nullptr, std::nullopt,
-                             false, nullptr, out)))
+                             false, nullptr, out, nullptr, PackedLayout::Row)))
       return failure();
     places_[op.getResult()] = out;
     return success();
