@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Checks the prefill kernels of a 16-bit sm_90 artifact on the GPU against
+NumPy at long prompts: the tensor-core product over several 64-row tiles and
+the flash attention at the model's head size (CuPy loads the PTX).
+
+  kernel_check_tc.py ARTIFACT_DIR [T ...]     e.g. .device/art/gpt2-bf16.gpt2c 14 200 1024
+"""
+import json
+import math
+import sys
+
+import cupy as cp
+import numpy as np
+import torch
+
+art = sys.argv[1]
+lengths = [int(t) for t in sys.argv[2:]] or [14, 65, 200, 1024]
+manifest = json.load(open(f"{art}/manifest.json"))
+plan = json.load(open(f"{art}/launch_plan.json"))
+m = manifest["model"]
+E, H, C = m["n_embd"], m["n_head"], m["n_positions"]
+D = E // H
+phase = plan["phases"]["score"]
+module = cp.RawModule(path=f"{art}/{phase['module']}")
+rng = np.random.default_rng(1)
+first = {}
+for launch in phase["launches"]:
+    first.setdefault(launch["kernel"].split("_", 1)[1], launch)
+slot_of = lambda launch, i: manifest["weights"]["slots"][launch["args"][i]["slot"]]
+dtype = slot_of(first["gemm"], 2)["dtype"]
+torch_type = torch.bfloat16 if dtype == "bf16" else torch.float16
+
+
+def round16(a):
+    return torch.from_numpy(np.ascontiguousarray(a)).to(torch_type).float().numpy()
+
+
+def as16(a):
+    return cp.asarray(torch.from_numpy(np.ascontiguousarray(a)).to(torch_type).view(torch.int16).numpy())
+
+
+def report(name, got, want):
+    err = float(np.max(np.abs(got - want)))
+    print(f"{name:40s} max abs error {err:.3e} (reference max {float(np.max(np.abs(want))):.3e})")
+
+
+for T in lengths:
+    params = cp.asarray(np.array([1, T, 0, 0], np.int32))
+    # the QKV product with bias (no residual): out = x W^T + b
+    launch = first["gemm"]
+    n = launch["grid"][0]["times"]
+    k = {3 * E: E, 4 * E: E}.get(n, E)
+    x = rng.standard_normal((T, k)).astype(np.float32)
+    w = (rng.standard_normal((n, k)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    out = cp.zeros((T, n), cp.float32)
+    kinds = [a["kind"] for a in launch["args"]]
+    args = [params, cp.asarray(x), as16(w)]
+    if kinds.count("weight") >= 2:
+        args.append(cp.asarray(b))
+    args.append(out)
+    grid = (-(-n // 64), -(-T // 64), 1)
+    module.get_function(launch["kernel"])(grid, (128, 1, 1), tuple(args))
+    cp.cuda.runtime.deviceSynchronize()
+    ref = round16(x) @ round16(w).T + (b if kinds.count("weight") >= 2 else 0)
+    report(f"gemm {launch['kernel']} T={T} N={n} K={k}", out.get(), ref)
+    # flash attention over the caches
+    launch = first["attention"]
+    qkv = rng.standard_normal((T, 3 * E)).astype(np.float32)
+    keys = rng.standard_normal((1, H, C, D)).astype(np.float32)
+    values = rng.standard_normal((1, H, C, D)).astype(np.float32)
+    out = cp.zeros((T, E), cp.float32)
+    block_q = launch["grid"][1]["divide"]
+    module.get_function(launch["kernel"])((H, -(-T // block_q), 1), (launch["block"][0], 1, 1),
+                                          (params, cp.asarray(qkv), cp.asarray(keys),
+                                           cp.asarray(values), out))
+    cp.cuda.runtime.deviceSynchronize()
+    q = qkv[:, :E].reshape(T, H, D).transpose(1, 0, 2)
+    s = np.einsum("htd,hsd->hts", q, keys[0, :, :T]) / math.sqrt(D)
+    s[:, np.triu(np.ones((T, T), bool), 1)] = -np.inf
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    ref = np.einsum("hts,hsd->htd", p, values[0, :, :T]).transpose(1, 0, 2).reshape(T, E)
+    report(f"flash attention T={T} D={D}", out.get(), ref)
