@@ -72,9 +72,9 @@ bench)
   for art in gpt2-bf16 gpt2-f16 large-bf16 xl-bf16 xl-f16; do
     step "gpt2c bench $art"
     "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 1024 --decode-tokens 0 --runs 5 \
-      --json "$out/prefill-$art.json" 2>&1 | tail -3
+      --json > "$out/prefill-$art.json" && tail -c 400 "$out/prefill-$art.json"
     "$run" bench "$bundle/art/$art.gpt2c" --prompt-tokens 16 --decode-tokens 256 --runs 5 \
-      --json "$out/decode-$art.json" 2>&1 | tail -3
+      --json > "$out/decode-$art.json" && tail -c 400 "$out/decode-$art.json"
   done
   step "limits"
   timeout 120 python3 "$hf" limits --json "$out/limits.json" 2>&1 | tail -12
