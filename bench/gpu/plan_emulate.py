@@ -8,7 +8,14 @@ transformers (the bench virtual environment).
   plan_emulate.py ARTIFACT_DIR CONFIG|HF_DIR TOKENS
       e.g. /tmp/gpt2-bf16.gpt2c gpt2 1024, or /tmp/mini.gpt2c ../shared/models/gpt2-mini-pydocs 1024
 """
-import numpy as np, torch
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import hf_reference as hf
 art, config, T = sys.argv[1], sys.argv[2], int(sys.argv[3])
