@@ -6,6 +6,7 @@
 #   scripts/gpu/device.sh smoke      one model end to end, quickly
 #   scripts/gpu/device.sh validate   golden checks, perplexity, transformers, memcheck
 #   scripts/gpu/device.sh bench      gpt2c and transformers timings, HBM and tensor-core limits
+#   scripts/gpu/device.sh kernels    kernels one by one against NumPy (short and long prompts)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 mode="${1:-smoke}"
@@ -84,5 +85,14 @@ bench)
     timeout 150 python3 "$hf" baselines --config "$config" $flags --json "$out/hf-$config.json" 2>&1 | tail -10
   done
   ;;
-*) echo "device.sh: unknown mode '$mode' (smoke, validate, bench)" >&2; exit 2 ;;
+kernels)
+  step "decode and prefill kernels, tiny float32"
+  python3 bench/gpu/kernel_check.py "$bundle/art/tiny-f32.gpt2c"
+  for art in gpt2-bf16 mini-bf16; do
+    [ -d "$bundle/art/$art.gpt2c" ] || continue
+    step "tensor-core products and flash attention, $art"
+    python3 bench/gpu/kernel_check_tc.py "$bundle/art/$art.gpt2c" 14 65 200 1024
+  done
+  ;;
+*) echo "device.sh: unknown mode '$mode' (smoke, validate, bench, kernels)" >&2; exit 2 ;;
 esac
