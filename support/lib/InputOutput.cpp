@@ -52,11 +52,16 @@ std::vector<std::string> readLines(const std::string &path) {
 }
 
 void writeFloats(const std::string &path, std::span<const float> values) {
+  writeFileBytes(path, std::string_view(reinterpret_cast<const char *>(values.data()),
+                                        values.size_bytes()));
+}
+
+void writeFileBytes(const std::string &path, std::string_view bytes) {
   std::string temporary = path + ".partial";
   std::FILE *file = std::fopen(temporary.c_str(), "wb");
   if (!file)
     fail("{}: cannot create: {}", path, std::strerror(errno));
-  bool written = std::fwrite(values.data(), sizeof(float), values.size(), file) == values.size();
+  bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
   written = std::fclose(file) == 0 && written;
   std::error_code error;
   if (written)

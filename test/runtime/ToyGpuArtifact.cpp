@@ -1,6 +1,7 @@
 #include "ToyGpuArtifact.h"
 
 #include "gpt2c/support/Error.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include <fstream>
 
@@ -63,12 +64,6 @@ Launch logitsLaunch(bool allRows) {
   return launch;
 }
 
-void writeText(const fs::path &path, const std::string &text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush())
-    fail("{}: write failed", path.string());
-}
 
 } // namespace
 
@@ -86,11 +81,11 @@ Manifest writeToyGpuArtifact(const fs::path &directory, const ToyGpuArtifactOpti
   std::unique_ptr<WeightStore> store = openModel("synthetic:tiny:1");
   fs::path sources = directory.string() + ".sources";
   fs::create_directories(sources);
-  writeText(sources / kModule, options.ptx.empty() ? toyPtx() : options.ptx);
+  writeFileBytes((sources / kModule).string(), options.ptx.empty() ? toyPtx() : options.ptx);
   LaunchPlan plan = toyLaunchPlan(options.score);
   if (options.editPlan)
     options.editPlan(plan);
-  writeText(sources / "plan.json", plan.toJson());
+  writeFileBytes((sources / "plan.json").string(), plan.toJson());
 
   ArtifactSpec spec;
   spec.target = {options.target, {}};

@@ -58,37 +58,32 @@ llvm::cl::opt<bool> keep("keep-intermediates",
 int runCompile() {
   if (target != "x86-avx512" && target != "sm_90")
     fail("--target: unsupported '{}' (available: x86-avx512, sm_90)", target.getValue());
+  // What both back ends take alike.
+  auto common = [](auto &options) {
+    options.model = model;
+    options.output = output;
+    options.pipeline.weights = weights;
+    options.pipeline.groupSize = groupSize;
+    options.pipeline.embeddings = embeddings;
+    options.maxBatch = maxBatch;
+    options.maxTokens = maxTokens;
+    options.externalWeights = externalWeights;
+    options.tokenizerDir = tokenizerDir;
+    options.keepIntermediates = keep;
+  };
   auto start = std::chrono::steady_clock::now();
   if (target == "sm_90") {
     if (!tuningDb.empty() || !halideTarget.empty())
       fail("--tuning-db and --halide-target apply to x86-avx512 only");
     ptx::CompileOptions options;
-    options.model = model;
-    options.output = output;
+    common(options);
     options.target = target;
-    options.pipeline.weights = weights;
-    options.pipeline.groupSize = groupSize;
-    options.pipeline.embeddings = embeddings;
-    options.maxBatch = maxBatch;
-    options.maxTokens = maxTokens;
-    options.externalWeights = externalWeights;
-    options.tokenizerDir = tokenizerDir;
-    options.keepIntermediates = keep;
     ptx::compile(options);
   } else {
     x86::CompileOptions options;
-    options.model = model;
-    options.output = output;
-    options.pipeline.weights = weights;
-    options.pipeline.groupSize = groupSize;
-    options.pipeline.embeddings = embeddings;
-    options.maxBatch = maxBatch;
-    options.maxTokens = maxTokens;
-    options.externalWeights = externalWeights;
+    common(options);
     options.tuningDb = tuningDb;
     options.halideTarget = halideTarget;
-    options.tokenizerDir = tokenizerDir;
-    options.keepIntermediates = keep;
     x86::compile(options);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -23,6 +23,16 @@ void checkHeadDim(const std::string &name, const AttentionSpec &spec) {
     fail("attention {}: head dimension {} must be a multiple of 4 up to 1024", name, spec.headDim);
 }
 
+// The (sequence, head) pair of a block: grid.x runs over B x H.
+struct BlockHead {
+  Value sequenceHead, sequence, head;
+};
+BlockHead blockHead(KernelWriter &w, const AttentionSpec &spec) {
+  Value sequenceHead = w.blockId('x');
+  return {sequenceHead, w.divu(sequenceHead, w.index(spec.heads)),
+          w.remu(sequenceHead, w.index(spec.heads))};
+}
+
 // Offset of row `position` of head `head` of sequence `sequence` in a cache.
 Value cacheRow(KernelWriter &w, const AttentionSpec &spec, const Value &sequence,
                const Value &head, const Value &position) {
@@ -36,9 +46,7 @@ KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &
   checkHeadDim(name, spec);
   KernelWriter w(name, {"params", "qkv", "keys", "values", "partial"}, spec.chunk);
   StepParams step = loadStepParams(w);
-  Value sequenceHead = w.blockId('x');
-  Value sequence = w.divu(sequenceHead, w.index(spec.heads));
-  Value head = w.remu(sequenceHead, w.index(spec.heads));
+  auto [sequenceHead, sequence, head] = blockHead(w, spec);
   Value split = w.blockId('y');
   Value one = w.index(1);
   Value queryRow = w.sub(w.mul(w.add(sequence, one), step.tokens), one);
@@ -95,9 +103,7 @@ KernelSource attentionCombineKernel(const std::string &name, const AttentionSpec
   checkHeadDim(name, spec);
   KernelWriter w(name, {"params", "partial", "out"}, spec.headDim);
   StepParams step = loadStepParams(w);
-  Value sequenceHead = w.blockId('x');
-  Value sequence = w.divu(sequenceHead, w.index(spec.heads));
-  Value head = w.remu(sequenceHead, w.index(spec.heads));
+  auto [sequenceHead, sequence, head] = blockHead(w, spec);
   Value d = w.threadId();
   Value one = w.index(1);
   Value length = w.add(step.past, step.tokens);
@@ -134,9 +140,7 @@ KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec
          spec.blockQ);
   KernelWriter w(name, {"params", "qkv", "keys", "values", "out"}, spec.blockQ);
   StepParams step = loadStepParams(w);
-  Value sequenceHead = w.blockId('x');
-  Value sequence = w.divu(sequenceHead, w.index(spec.heads));
-  Value head = w.remu(sequenceHead, w.index(spec.heads));
+  auto [sequenceHead, sequence, head] = blockHead(w, spec);
   Value thread = w.threadId();
   Value one = w.index(1);
   Value firstQuery = w.mul(w.blockId('y'), w.index(spec.blockQ));

@@ -168,30 +168,22 @@ Value KernelWriter::sharedArray(std::string_view elementType, int64_t count, int
   return op(fmt::format("llvm.mlir.addressof @{} : !llvm.ptr<3>", symbol));
 }
 
-Value KernelWriter::warpSum(const Value &x) {
-  Value sum = x;
+Value KernelWriter::warpReduce(const Value &x, bool isMax) {
+  Value total = x;
   for (int offset = 16; offset >= 1; offset /= 2) {
     Value shuffled = fresh();
-    line(fmt::format("{}:2 = gpu.shuffle xor {}, {}, {} : f32", shuffled, sum, i32(offset),
+    line(fmt::format("{}:2 = gpu.shuffle xor {}, {}, {} : f32", shuffled, total, i32(offset),
                      i32(32)));
-    sum = fadd(sum, shuffled + "#0");
+    total = isMax ? fmax(total, shuffled + "#0") : fadd(total, shuffled + "#0");
   }
-  return sum;
+  return total;
 }
 
-Value KernelWriter::warpMax(const Value &x) {
-  Value best = x;
-  for (int offset = 16; offset >= 1; offset /= 2) {
-    Value shuffled = fresh();
-    line(fmt::format("{}:2 = gpu.shuffle xor {}, {}, {} : f32", shuffled, best, i32(offset),
-                     i32(32)));
-    best = fmax(best, shuffled + "#0");
-  }
-  return best;
-}
+Value KernelWriter::warpSum(const Value &x) { return warpReduce(x, false); }
+Value KernelWriter::warpMax(const Value &x) { return warpReduce(x, true); }
 
 Value KernelWriter::blockReduce(const Value &x, bool isMax) {
-  Value partial = isMax ? warpMax(x) : warpSum(x);
+  Value partial = warpReduce(x, isMax);
   int64_t warps = (blockSize_ + 31) / 32;
   if (warps == 1)
     return partial;

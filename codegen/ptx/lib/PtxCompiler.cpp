@@ -3,8 +3,10 @@
 #include "gpt2c/artifact/ArtifactWriter.h"
 #include "gpt2c/codegen/ptx/LaunchPlanner.h"
 #include "gpt2c/codegen/ptx/PtxEmitter.h"
+#include "gpt2c/IR/FirstError.h"
 #include "gpt2c/importer/Importer.h"
 #include "gpt2c/support/Error.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -18,12 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void writeText(const fs::path &path, const std::string &text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  if (!file.flush())
-    fail("{}: write failed", path.string());
-}
 
 } // namespace
 
@@ -44,16 +40,9 @@ void compile(const CompileOptions &options) {
   std::int64_t maxTokens = options.maxTokens ? options.maxTokens : config.nPositions;
 
   mlir::MLIRContext context;
-  std::string firstError;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diagnostic) {
-    if (firstError.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error) {
-      llvm::raw_string_ostream os(firstError);
-      os << diagnostic.getLocation() << ": " << diagnostic;
-    }
-    return mlir::success();
-  });
+  FirstError diagnostics(context);
   auto failWith = [&](const std::string &what) {
-    fail("{}: {}", what, firstError.empty() ? "failed" : firstError);
+    fail("{}: {}", what, diagnostics.message());
   };
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, *store);
   mlir::PassManager pm(&context);
@@ -86,8 +75,9 @@ void compile(const CompileOptions &options) {
     std::string moduleName = phase->phase + ".ptx";
     PtxTarget target{options.target, "+ptx80"};
     if (options.keepIntermediates)
-      writeText(work / (phase->phase + ".kernels.mlir"), kernelModuleText(phase->kernels, target));
-    writeText(work / moduleName, emitPtx(phase->kernels, target, moduleName));
+      writeFileBytes((work / (phase->phase + ".kernels.mlir")).string(),
+                     kernelModuleText(phase->kernels, target));
+    writeFileBytes((work / moduleName).string(), emitPtx(phase->kernels, target, moduleName));
     plan["phases"][phase->phase] = {{"module", moduleName}, {"launches", phase->launches}};
     scratch = std::max(scratch, phase->scratchBytes);
     spec.phases.push_back({phase->phase, work / moduleName, phase->phase,
@@ -95,7 +85,7 @@ void compile(const CompileOptions &options) {
                                                   : artifact::LogitsRows::Last});
   }
   plan["scratch_bytes"] = std::max<std::uint64_t>(scratch, 256);
-  writeText(work / "launch_plan.json", plan.dump(1) + "\n");
+  writeFileBytes((work / "launch_plan.json").string(), plan.dump(1) + "\n");
   spec.launchPlan = work / "launch_plan.json";
   spec.scratchBytes = plan["scratch_bytes"].get<std::uint64_t>();
   spec.weights = planner.slots();

@@ -1,5 +1,6 @@
 #include "gpt2c/codegen/ptx/PtxEmitter.h"
 
+#include "gpt2c/IR/FirstError.h"
 #include "gpt2c/support/Error.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -31,20 +32,6 @@ constexpr const char *kLowering =
     "gpu.module(convert-scf-to-cf,convert-vector-to-llvm,convert-gpu-to-nvvm,canonicalize,cse,"
     "reconcile-unrealized-casts),gpu-module-to-binary{format=isa opts=-O3}";
 
-std::string firstError(mlir::MLIRContext &context, const std::function<bool()> &action) {
-  std::string first;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diagnostic) {
-    if (first.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error) {
-      llvm::raw_string_ostream os(first);
-      os << diagnostic.getLocation() << ": " << diagnostic;
-    }
-    return mlir::success();
-  });
-  if (action())
-    return "";
-  return first.empty() ? "failed" : first;
-}
-
 } // namespace
 
 std::string kernelModuleText(const std::vector<KernelSource> &kernels, const PtxTarget &target) {
@@ -71,23 +58,20 @@ std::string emitPtx(const std::vector<KernelSource> &kernels, const PtxTarget &t
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
+  FirstError diagnostics(context);
   std::string text = kernelModuleText(kernels, target);
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::string error = firstError(context, [&] {
-    module = mlir::parseSourceString<mlir::ModuleOp>(text, &context, what);
-    return bool(module);
-  });
-  if (!error.empty())
-    fail("{}: the kernels do not parse: {}", what, error);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, &context, what);
+  if (!module)
+    fail("{}: the kernels do not parse: {}", what, diagnostics.message());
 
   mlir::PassManager pm(&context);
   std::string pipelineError;
   llvm::raw_string_ostream pipelineErrors(pipelineError);
   if (mlir::failed(mlir::parsePassPipeline(kLowering, pm, pipelineErrors)))
     fail("{}: the lowering pipeline: {}", what, pipelineError);
-  error = firstError(context, [&] { return mlir::succeeded(pm.run(*module)); });
-  if (!error.empty())
-    fail("{}: lowering to PTX failed: {}", what, error);
+  if (mlir::failed(pm.run(*module)))
+    fail("{}: lowering to PTX failed: {}", what, diagnostics.message());
 
   std::string ptx;
   module->walk([&](mlir::gpu::BinaryOp binary) {

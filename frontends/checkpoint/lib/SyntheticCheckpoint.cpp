@@ -3,6 +3,7 @@
 #include "gpt2c/checkpoint/SafeTensorsWriter.h"
 #include "gpt2c/checkpoint/SyntheticWeights.h"
 #include "gpt2c/support/Error.h"
+#include "gpt2c/support/InputOutput.h"
 
 #include <algorithm>
 #include <cctype>
@@ -15,12 +16,6 @@ namespace {
 
 constexpr const char *kTokenizerFiles[] = {"vocab.json", "merges.txt"};
 
-void writeText(const fs::path &path, const std::string &text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  if (!file.flush())
-    fail("{}: write failed", path.string());
-}
 
 } // namespace
 
@@ -50,7 +45,7 @@ std::string writeSyntheticCheckpoint(const SyntheticCheckpointSpec &spec) {
 
   SyntheticWeights store(spec.config, *config, spec.seed);
   writeSafeTensors(store, *storage, (dir / "model.safetensors").string());
-  writeText(dir / "config.json", config->toHfJson());
+  writeFileBytes((dir / "config.json").string(), config->toHfJson());
   if (!spec.tokenizerDir.empty())
     for (const char *file : kTokenizerFiles)
       fs::copy_file(tokenizerDir / file, dir / file, fs::copy_options::overwrite_existing);

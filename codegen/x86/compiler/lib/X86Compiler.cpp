@@ -1,6 +1,7 @@
 #include "gpt2c/codegen/X86Compiler.h"
 
 #include "gpt2c/codegen/Toolchain.h"
+#include "gpt2c/IR/FirstError.h"
 #include "gpt2c/artifact/ArtifactWriter.h"
 #include "gpt2c/codegen/GlueEmitter.h"
 #include "gpt2c/codegen/KernelPlan.h"
@@ -21,26 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 
-// Collects MLIR diagnostics so that a failure becomes one gpt2c::Error line.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(mlir::MLIRContext &context)
-      : handler_(&context, [this](mlir::Diagnostic &diagnostic) {
-          if (first_.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error) {
-            llvm::raw_string_ostream os(first_);
-            os << diagnostic.getLocation() << ": " << diagnostic;
-          }
-          return mlir::success();
-        }) {}
-  [[noreturn]] void fail(const std::string &what) {
-    gpt2c::fail("{}: {}", what, first_.empty() ? "failed" : first_);
-  }
-
-private:
-  std::string first_;
-  mlir::ScopedDiagnosticHandler handler_;
-};
-
 artifact::LogitsRows logitsRows(const std::string &logits) {
   return logits == "last" ? artifact::LogitsRows::Last : artifact::LogitsRows::All;
 }
@@ -59,7 +40,7 @@ void compile(const CompileOptions &options) {
 
   mlir::MLIRContext context;
   context.loadDialect<mlir::LLVM::LLVMDialect>();
-  DiagnosticCollector diagnostics(context);
+  FirstError diagnostics(context);
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, *store);
   mlir::PassManager pm(&context);
   PipelineOptions pipeline = options.pipeline;
@@ -70,11 +51,11 @@ void compile(const CompileOptions &options) {
   schedules.threads = options.threads;
   pm.addPass(createSelectSchedules(schedules));
   if (mlir::failed(pm.run(*module)))
-    diagnostics.fail("compile: the gpt2c pipeline");
+    fail("compile: the gpt2c pipeline: {}", diagnostics.message());
 
   mlir::FailureOr<KernelPlan> plan = KernelPlan::build(*module);
   if (mlir::failed(plan))
-    diagnostics.fail("compile: kernel planning");
+    fail("compile: kernel planning: {}", diagnostics.message());
 
   fs::path work = fs::path(options.output).string() + ".work";
   fs::remove_all(work);
@@ -110,7 +91,7 @@ void compile(const CompileOptions &options) {
   for (auto function : module->getOps<mlir::func::FuncOp>()) {
     mlir::FailureOr<PhaseGlue> glue = emitPhaseGlue(function, *plan, glueOptions);
     if (mlir::failed(glue))
-      diagnostics.fail("compile: glue of @" + function.getSymName().str());
+      fail("compile: glue of @{}: {}", function.getSymName().str(), diagnostics.message());
     fs::path object = work / (glue->phase + "_glue.o");
     fs::path library = work / (glue->phase + ".so");
     emitObject(*glue->module, object.string());

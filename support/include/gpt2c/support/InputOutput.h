@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gpt2c {
@@ -16,5 +17,7 @@ std::vector<std::string> readLines(const std::string &path);
 // Raw little-endian float32, written beside `path` and renamed into place, so a
 // failure never leaves a partial file.
 void writeFloats(const std::string &path, std::span<const float> values);
+// `bytes` as the whole of `path`, likewise renamed into place.
+void writeFileBytes(const std::string &path, std::string_view bytes);
 
 } // namespace gpt2c

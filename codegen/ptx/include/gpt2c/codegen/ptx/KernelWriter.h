@@ -103,6 +103,7 @@ public:
 private:
   Value fresh();
   void line(std::string_view text);
+  Value warpReduce(const Value &x, bool isMax);
   Value blockReduce(const Value &x, bool isMax);
 
   struct OpenLoop {
