@@ -1,6 +1,7 @@
 // The named pipeline gpt2c compile runs, and pass registration for gpt2c-opt.
 #include "gpt2c/passes/Passes.h"
 
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -23,6 +24,15 @@ void buildPipeline(OpPassManager &pm, const PipelineOptions &options) {
   if (options.weights != "f32" || (!options.embeddings.empty() && options.embeddings != "f32"))
     pm.addPass(createWeightPrecision(
         WeightPrecisionOptions{options.weights, options.groupSize, options.embeddings}));
+}
+
+LogicalResult runCompilePipeline(ModuleOp module, PipelineOptions pipeline,
+                                 const SelectSchedulesOptions &schedules) {
+  PassManager pm(module.getContext());
+  pipeline.score = true;
+  buildPipeline(pm, pipeline);
+  pm.addPass(createSelectSchedules(schedules));
+  return pm.run(module);
 }
 
 namespace {

@@ -45,14 +45,9 @@ void compile(const CompileOptions &options) {
     fail("{}: {}", what, diagnostics.message());
   };
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, *store);
-  mlir::PassManager pm(&context);
-  PipelineOptions pipeline = options.pipeline;
-  pipeline.score = true; // perplexity and prompt scoring need every position's logits
-  buildPipeline(pm, pipeline);
   SelectSchedulesOptions schedules;
   schedules.target = options.target;
-  pm.addPass(createSelectSchedules(schedules));
-  if (mlir::failed(pm.run(*module)))
+  if (mlir::failed(runCompilePipeline(*module, options.pipeline, schedules)))
     failWith("compile: the gpt2c pipeline");
 
   fs::path work = fs::path(options.output).string() + ".work";
@@ -90,12 +85,7 @@ void compile(const CompileOptions &options) {
   spec.scratchBytes = plan["scratch_bytes"].get<std::uint64_t>();
   spec.weights = planner.slots();
   spec.externalWeights = options.externalWeights;
-  if (!options.tokenizerDir.empty())
-    spec.tokenizerDir = fs::path(options.tokenizerDir);
-  else if (!options.model.starts_with("synthetic:") &&
-           fs::is_regular_file(fs::path(options.model) / "vocab.json") &&
-           fs::is_regular_file(fs::path(options.model) / "merges.txt"))
-    spec.tokenizerDir = fs::path(options.model);
+  spec.tokenizerDir = artifact::tokenizerToCarry(options.model, options.tokenizerDir);
   artifact::ArtifactWriter(spec).write(*store, options.output);
   if (!options.keepIntermediates)
     fs::remove_all(work);

@@ -225,4 +225,13 @@ Manifest ArtifactWriter::write(const WeightStore &store, const fs::path &request
   return manifest;
 }
 
+std::optional<fs::path> tokenizerToCarry(const std::string &model, const std::string &given) {
+  if (!given.empty())
+    return fs::path(given);
+  if (!model.starts_with("synthetic:") && fs::is_regular_file(fs::path(model) / "vocab.json") &&
+      fs::is_regular_file(fs::path(model) / "merges.txt"))
+    return fs::path(model);
+  return std::nullopt;
+}
+
 } // namespace gpt2c::artifact

@@ -42,15 +42,10 @@ void compile(const CompileOptions &options) {
   context.loadDialect<mlir::LLVM::LLVMDialect>();
   FirstError diagnostics(context);
   mlir::OwningOpRef<mlir::ModuleOp> module = importModel(context, *store);
-  mlir::PassManager pm(&context);
-  PipelineOptions pipeline = options.pipeline;
-  pipeline.score = true; // perplexity and prompt scoring need every position's logits
-  buildPipeline(pm, pipeline);
   SelectSchedulesOptions schedules;
   schedules.tuningDb = options.tuningDb;
   schedules.threads = options.threads;
-  pm.addPass(createSelectSchedules(schedules));
-  if (mlir::failed(pm.run(*module)))
+  if (mlir::failed(runCompilePipeline(*module, options.pipeline, schedules)))
     fail("compile: the gpt2c pipeline: {}", diagnostics.message());
 
   mlir::FailureOr<KernelPlan> plan = KernelPlan::build(*module);
@@ -80,13 +75,7 @@ void compile(const CompileOptions &options) {
   spec.maxTokens = options.maxTokens;
   spec.weights = plan->slots();
   spec.externalWeights = options.externalWeights;
-  // The tokenizer travels with the artifact: the one given, else the checkpoint's own.
-  if (!options.tokenizerDir.empty())
-    spec.tokenizerDir = fs::path(options.tokenizerDir);
-  else if (!options.model.starts_with("synthetic:") &&
-           fs::is_regular_file(fs::path(options.model) / "vocab.json") &&
-           fs::is_regular_file(fs::path(options.model) / "merges.txt"))
-    spec.tokenizerDir = fs::path(options.model);
+  spec.tokenizerDir = artifact::tokenizerToCarry(options.model, options.tokenizerDir);
   GlueOptions glueOptions{options.maxBatch, options.maxTokens};
   for (auto function : module->getOps<mlir::func::FuncOp>()) {
     mlir::FailureOr<PhaseGlue> glue = emitPhaseGlue(function, *plan, glueOptions);

@@ -29,6 +29,12 @@ struct PipelineOptions {
 // fusion -> phase split -> context pruning -> shape refinement -> weight precision,
 // with canonicalisation and CSE between the steps.
 void buildPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+// What `gpt2c compile` runs on an imported module, for every target: the pipeline
+// with the score phase (perplexity and prompt scoring need every position's
+// logits), then schedule selection.
+mlir::LogicalResult runCompilePipeline(mlir::ModuleOp module, PipelineOptions pipeline,
+                                       const SelectSchedulesOptions &schedules);
 // Registers every pass and the `gpt2-pipeline` pipeline with the global registry.
 void registerAllPasses();
 

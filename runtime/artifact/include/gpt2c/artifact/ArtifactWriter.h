@@ -42,6 +42,12 @@ struct ArtifactSpec {
   std::optional<std::filesystem::path> tokenizerDir;
 };
 
+// The tokenizer an artifact of `model` carries: `given` when not empty, else the
+// checkpoint's own vocab.json and merges.txt when it has them (never for synthetic
+// weights).
+std::optional<std::filesystem::path> tokenizerToCarry(const std::string &model,
+                                                      const std::string &given);
+
 class ArtifactWriter {
 public:
   explicit ArtifactWriter(ArtifactSpec spec);
