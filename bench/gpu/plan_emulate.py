@@ -50,8 +50,15 @@ def arr(a):
     if k=="cache": return (keys if a["which"]=="key" else values)[a["layer"]],0
     if k=="logits": return logits,0
     return None,0
-def get(a,n): b,o=arr(a); return b[o:o+n]
-def put(a,v): b,o=arr(a); b[o:o+v.size]=v.ravel()
+reads, writes = [], []
+def get(a,n):
+    b,o=arr(a)
+    if b is scratch: reads.append((o,o+n))
+    return b[o:o+n]
+def put(a,v):
+    b,o=arr(a)
+    if b is scratch: writes.append((o,o+v.size))
+    b[o:o+v.size]=v.ravel()
 def attention(qkv,kc,vc,P,T,stride):
     out=np.zeros((T,E),np.float32)
     for h in range(H):
@@ -62,7 +69,12 @@ def attention(qkv,kc,vc,P,T,stride):
     return out
 def run(name,T,P):
     pending=None
-    for l in plan["phases"][name]["launches"]:
+    for index, l in enumerate(plan["phases"][name]["launches"]):
+        for w0, w1 in writes:
+            for r0, r1 in reads:
+                if w0 < r1 and r0 < w1:
+                    print(f"hazard: {name} launch {index - 1} writes floats [{w0}, {w1}) it reads [{r0}, {r1})")
+        reads.clear(); writes.clear()
         kern=l["kernel"].split("_",1)[1]; A=l["args"]
         rowsof=lambda per: T if per=="rows" else 1
         if kern=="embed":
