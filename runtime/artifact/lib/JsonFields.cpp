@@ -126,4 +126,22 @@ void JsonFields::finish() const {
       gpt2c::fail("{}: {}: unknown field", where_, pathOf(item.key()));
 }
 
+nlohmann::json parseJsonDocument(std::string_view text, std::string_view where) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception &error) {
+    fail("{}: not valid JSON: {}", where, error.what());
+  }
+}
+
+std::int64_t checkFormat(JsonFields &root, std::string_view name, std::int64_t newest,
+                         std::string_view where) {
+  if (std::string format = root.string("format"); format != name)
+    root.fail("format", fmt::format("'{}' is not {}", format, name));
+  std::int64_t version = root.integer("format_version", 1, std::numeric_limits<std::int64_t>::max());
+  if (version > newest)
+    fail("{}: format version {} is newer than this runtime ({})", where, version, newest);
+  return version;
+}
+
 } // namespace gpt2c::artifact

@@ -166,20 +166,10 @@ std::string LaunchPlan::toJson() const {
 
 LaunchPlan LaunchPlan::parse(std::string_view text, std::string_view where,
                              const Manifest &manifest) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception &error) {
-    fail("{}: not valid JSON: {}", where, error.what());
-  }
+  nlohmann::json json = parseJsonDocument(text, where);
   JsonFields root(json, std::string(where), "");
-  if (std::string format = root.string("format"); format != kLaunchPlanFormatName)
-    root.fail("format", fmt::format("'{}' is not {}", format, kLaunchPlanFormatName));
   LaunchPlan plan;
-  plan.formatVersion = root.integer("format_version", 1, kMaxInt);
-  if (plan.formatVersion > kLaunchPlanFormatVersion)
-    fail("{}: format version {} is newer than this runtime ({})", where, plan.formatVersion,
-         kLaunchPlanFormatVersion);
+  plan.formatVersion = checkFormat(root, kLaunchPlanFormatName, kLaunchPlanFormatVersion, where);
   plan.scratchBytes = root.unsignedInteger("scratch_bytes", kMaxBytes);
   JsonFields phases = root.object("phases");
   for (const std::string &name : phases.keys()) {

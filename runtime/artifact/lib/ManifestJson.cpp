@@ -166,21 +166,10 @@ std::string Manifest::toJson() const {
 }
 
 Manifest Manifest::parse(std::string_view text, std::string_view where) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception &error) {
-    fail("{}: not valid JSON: {}", where, error.what());
-  }
+  nlohmann::json json = parseJsonDocument(text, where);
   JsonFields root(json, std::string(where), "");
-  // The format and its version first: a newer manifest may differ in any other field.
-  if (std::string format = root.string("format"); format != kFormatName)
-    root.fail("format", fmt::format("'{}' is not {}", format, kFormatName));
   Manifest manifest;
-  manifest.formatVersion = root.integer("format_version", 1, kMaxInt);
-  if (manifest.formatVersion > kFormatVersion)
-    fail("{}: format version {} is newer than this runtime ({})", where, manifest.formatVersion,
-         kFormatVersion);
+  manifest.formatVersion = checkFormat(root, kFormatName, kFormatVersion, where);
 
   manifest.model = parseModel(root.object("model"), manifest.modelSource);
   JsonFields target = root.object("target");
