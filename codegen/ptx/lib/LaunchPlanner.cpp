@@ -38,16 +38,6 @@ struct Place {
   bool lastQuery = false;      // a query view reduced to each sequence's last token
 };
 
-std::string storageName(mlir::Type element) {
-  if (element.isF32())
-    return "f32";
-  if (element.isBF16())
-    return "bf16";
-  if (element.isF16())
-    return "f16";
-  return "";
-}
-
 Json gridDim(const char *per, int64_t times = 1, int64_t divide = 1) {
   return {{"per", per}, {"times", times}, {"divide", divide}};
 }
@@ -100,15 +90,15 @@ public:
       place.kind = Place::Kind::Cache;
       place.layer = cacheIndex / 2;
       place.value = cacheIndex % 2 == 1;
-      places_[argument] = place;
+      record(argument, place);
       ++cacheIndex;
     }
     computeLastUses();
-    int64_t position = 0;
+    position_ = 0;
     for (Operation &op : function_.getBody().front()) {
       if (mlir::failed(planOp(&op)))
         return failure();
-      releaseDeadAfter(position++);
+      releaseDeadAfter(position_++);
     }
     plan_.scratchBytes = scratchEnd_;
     return std::move(plan_);
@@ -155,23 +145,33 @@ private:
     }
   }
 
-  // Frees the allocations of values whose last use was op `position` (a view
-  // keeps its root alive: roots are freed when no live value refers to them).
+  // Where `value` lives from now on. By value: callers pass places of places_, which
+  // the insertion may move. A scratch root stays allocated up to the last use of
+  // any value placed in it (views keep their source alive).
+  void record(mlir::Value value, Place place) {
+    if (place.kind == Place::Kind::Scratch) {
+      auto last = lastUse_.find(value);
+      int64_t until = last == lastUse_.end() ? position_ : last->second;
+      auto [entry, inserted] = rootLastUse_.try_emplace(place.root, until);
+      if (!inserted)
+        entry->second = std::max(entry->second, until);
+    }
+    places_[value] = place;
+  }
+
+  // Frees the temporaries of op `position` and the roots whose last use it was.
   void releaseDeadAfter(int64_t position) {
     for (int temporary : temporaries_)
       allocations_[temporary].live = false;
     temporaries_.clear();
-    std::map<int, bool> stillUsed;
-    for (auto &[value, place] : places_) {
-      if (place.kind != Place::Kind::Scratch)
+    for (auto entry = rootLastUse_.begin(); entry != rootLastUse_.end();) {
+      if (entry->second > position) {
+        ++entry;
         continue;
-      auto last = lastUse_.find(value);
-      bool alive = last != lastUse_.end() && last->second > position;
-      stillUsed[place.root] = stillUsed[place.root] || alive;
+      }
+      allocations_[entry->first].live = false;
+      entry = rootLastUse_.erase(entry);
     }
-    for (auto &[root, used] : stillUsed)
-      if (!used)
-        allocations_[root].live = false;
   }
 
   // --- arguments ----------------------------------------------------------------
@@ -197,8 +197,8 @@ private:
       return user->emitError() << "sm_90 code generation: expected a gpt2.weight operand",
              failure();
     auto type = llvm::cast<mlir::RankedTensorType>(op.getType());
-    std::string dtype = storageName(type.getElementType());
-    if (dtype.empty())
+    std::string dtype = gpt2::storageTypeName(type.getElementType()).str();
+    if (dtype.empty() || dtype == "int8")
       return user->emitError() << "sm_90 code generation: weight '" << op.getTensorName()
                                << "' is stored as " << type.getElementType()
                                << "; the GPU kernels take f32, bf16 or f16 weights",
@@ -211,7 +211,8 @@ private:
   }
 
   std::string weightType(mlir::Value value) {
-    return storageName(llvm::cast<mlir::RankedTensorType>(value.getType()).getElementType());
+    return gpt2::storageTypeName(llvm::cast<mlir::RankedTensorType>(value.getType()).getElementType())
+        .str();
   }
 
   // --- kernels and launches -----------------------------------------------------
@@ -237,8 +238,7 @@ private:
                               {"args", std::move(args)}});
   }
 
-  // Where `value` lives. The pointer is into places_: copy the place before
-  // inserting into places_, which may move its entries.
+  // Where `value` lives. The pointer is into places_, which record() may move.
   const Place *placeOf(mlir::Value value, Operation *user) {
     auto found = places_.find(value);
     if (found == places_.end()) {
@@ -312,7 +312,7 @@ private:
         args.push_back(at(*residual));
       args.push_back(at(out));
       for (gpt2::CacheWriteOp write : cacheWrites) {
-        args.push_back(at(places_[write.getCache()]));
+        args.push_back(at(places_.at(write.getCache())));
         writtenByProduct_.insert(write);
       }
       int64_t columnsPerBlock = spec.warps * spec.columnsPerWarp;
@@ -401,8 +401,7 @@ private:
       const Place *input = placeOf(merge.getInput(), op);
       if (!input)
         return failure();
-      Place alias = *input; // attention wrote [rows][H * D] already
-      places_[merge.getResult()] = alias;
+      record(merge.getResult(), *input); // attention wrote [rows][H * D] already
       return success();
     }
     if (auto last = mlir::dyn_cast<gpt2::LastTokenOp>(op))
@@ -433,7 +432,7 @@ private:
         kernel("embed", fmt::format("embed|{}|{}|{}", embd, spec.wteType, spec.wpeType),
                [&](const std::string &name) { return embedKernel(name, spec); });
     Place out = newBuffer(embd, RowSet::Tokens);
-    places_[op.getResult()] = out;
+    record(op.getResult(), out);
     launch(name, {gridDim("rows"), gridDim("one"), gridDim("one")},
            {params(), ids(), *wte, *wpe, at(out)});
     return success();
@@ -452,21 +451,16 @@ private:
     auto weightType = llvm::cast<mlir::RankedTensorType>(op.getWeight().getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
     Place out = newBuffer(n, input->rows);
-    Place inputCopy = *input;
-    std::optional<Place> residualCopy;
-    if (residual)
-      residualCopy = *residual;
     std::optional<double> epsilon;
     if (op.getEpsilon())
       epsilon = op.getEpsilon()->convertToDouble();
     gpt2::SplitQkvOp split;
     if (op.getResult().hasOneUse())
       split = mlir::dyn_cast<gpt2::SplitQkvOp>(*op.getResult().getUsers().begin());
-    if (mlir::failed(product(op, inputCopy, op.getWeight(), k, n, op.getBias(), op.getGamma(),
-                             op.getBeta(), epsilon, op.getGelu(),
-                             residualCopy ? &*residualCopy : nullptr, out, split)))
+    if (mlir::failed(product(op, *input, op.getWeight(), k, n, op.getBias(), op.getGamma(),
+                             op.getBeta(), epsilon, op.getGelu(), residual, out, split)))
       return failure();
-    places_[op.getResult()] = out;
+    record(op.getResult(), out);
     return success();
   }
 
@@ -479,7 +473,7 @@ private:
     for (auto [index, result] : llvm::enumerate(op.getResults())) {
       Place view = *input;
       view.offset += std::uint64_t(index) * std::uint64_t(width) * 4;
-      places_[result] = view;
+      record(result, view);
     }
     return success();
   }
@@ -493,8 +487,7 @@ private:
       return op.emitError() << "sm_90 code generation: cache_write into a value that is not a "
                                "cache argument";
     if (writtenByProduct_.count(op)) { // the QKV product's epilogue wrote it
-      Place written = *cache;
-      places_[op.getResult()] = written;
+      record(op.getResult(), *cache);
       return success();
     }
     auto type = llvm::cast<mlir::RankedTensorType>(op.getCache().getType()); // [B, H, C, D]
@@ -507,8 +500,7 @@ private:
                [&](const std::string &name) { return kvWriteKernel(name, spec); });
     launch(name, {gridDim("rows"), gridDim("one"), gridDim("one")},
            {params(), at(*source), at(*cache)});
-    Place written = *cache;
-    places_[op.getResult()] = written;
+    record(op.getResult(), *cache);
     return success();
   }
 
@@ -546,7 +538,7 @@ private:
       launch(name,
              {gridDim("batch", spec.heads), gridDim("tokens", 1, spec.blockQ), gridDim("one")},
              {params(), at(*query), at(*keys), at(*values), at(out)});
-      places_[op.getResult()] = out;
+      record(op.getResult(), out);
       return success();
     }
     Place partial = newBuffer(spec.splits() * (spec.headDim + 2) * spec.heads, RowSet::LastTokens);
@@ -564,7 +556,7 @@ private:
            {params(), at(*query), at(*keys), at(*values), at(partial)});
     launch(combine, {gridDim("batch", spec.heads), gridDim("one"), gridDim("one")},
            {params(), at(partial), at(out)});
-    places_[op.getResult()] = out;
+    record(op.getResult(), out);
     return success();
   }
 
@@ -581,7 +573,7 @@ private:
                                    "attention";
       Place view = *input;
       view.lastQuery = true;
-      places_[op.getResult()] = view;
+      record(op.getResult(), view);
       return success();
     }
     if (type.getRank() != 3 || op.getAxis() != 1)
@@ -589,8 +581,7 @@ private:
                                "or of a query on axis 2 only";
     int64_t width = type.getDimSize(2);
     if (input->rows == RowSet::LastTokens || decode_) {
-      Place same = *input; // one row per sequence already
-      places_[op.getResult()] = same;
+      record(op.getResult(), *input); // one row per sequence already
       return success();
     }
     Place out = newBuffer(width, RowSet::LastTokens);
@@ -600,7 +591,7 @@ private:
                                      });
     launch(name, {gridDim("batch"), gridDim("one"), gridDim("one")},
            {params(), at(*input), at(out)});
-    places_[op.getResult()] = out;
+    record(op.getResult(), out);
     return success();
   }
 
@@ -623,7 +614,7 @@ private:
     Place out = newBuffer(width, input->rows);
     launch(name, {gridDim(rowsName(input->rows)), gridDim("one"), gridDim("one")},
            {params(), at(*input), *gamma, *beta, at(out)});
-    places_[op.getResult()] = out;
+    record(op.getResult(), out);
     return success();
   }
 
@@ -636,12 +627,11 @@ private:
     out.kind = Place::Kind::Logits;
     out.rowStride = vocab_;
     out.rows = input->rows;
-    Place inputCopy = *input;
-    if (mlir::failed(product(op, inputCopy, op.getWeight(), weightType.getDimSize(1),
+    if (mlir::failed(product(op, *input, op.getWeight(), weightType.getDimSize(1),
                              weightType.getDimSize(0), nullptr, nullptr, nullptr, std::nullopt,
                              false, nullptr, out, nullptr, PackedLayout::Row)))
       return failure();
-    places_[op.getResult()] = out;
+    record(op.getResult(), out);
     return success();
   }
 
@@ -654,6 +644,8 @@ private:
   int64_t vocab_ = 0;
   llvm::DenseMap<mlir::Value, Place> places_;
   llvm::DenseMap<mlir::Value, int64_t> lastUse_;
+  std::map<int, int64_t> rootLastUse_; // live scratch roots -> last use of any value in them
+  int64_t position_ = 0;               // of the op being planned
   std::vector<Allocation> allocations_;
   std::vector<int> temporaries_;
   std::uint64_t scratchEnd_ = 0;

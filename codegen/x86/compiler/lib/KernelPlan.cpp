@@ -10,14 +10,7 @@ namespace gpt2c::x86 {
 namespace {
 
 std::string storageName(RankedTensorType type) {
-  Type element = type.getElementType();
-  if (element.isF32())
-    return "f32";
-  if (element.isBF16())
-    return "bf16";
-  if (element.isF16())
-    return "f16";
-  return "int8";
+  return gpt2::storageTypeName(type.getElementType()).str();
 }
 
 PackedDType packedDType(RankedTensorType type) {

@@ -21,4 +21,18 @@
 namespace gpt2c::gpt2 {
 // Name of the module attribute that carries the model's #gpt2.config.
 inline constexpr llvm::StringLiteral kConfigAttrName = "gpt2.config";
+
+// How a weight element is stored, as kernels and artifacts name it: "f32", "bf16",
+// "f16" or "int8"; empty for any other type.
+inline llvm::StringRef storageTypeName(mlir::Type element) {
+  if (element.isF32())
+    return "f32";
+  if (element.isBF16())
+    return "bf16";
+  if (element.isF16())
+    return "f16";
+  if (element.isInteger(8))
+    return "int8";
+  return "";
+}
 } // namespace gpt2c::gpt2
