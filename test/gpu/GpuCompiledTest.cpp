@@ -93,5 +93,10 @@ TEST(GpuCompiled, MiniBf16Perplexity) {
   expectMiniPerplexity(backend, 0.005);
 }
 
+TEST(GpuCompiled, MiniF16Perplexity) {
+  OPEN_ARTIFACT(backend, "mini-f16.gpt2c");
+  expectMiniPerplexity(backend, 0.005);
+}
+
 } // namespace
 } // namespace gpt2c::gpu

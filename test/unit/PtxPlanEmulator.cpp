@@ -137,6 +137,14 @@ const PtxPlanEmulator::Slot &PtxPlanEmulator::slot(const Json &argument) const {
   return slots_.at(argument["slot"].get<std::size_t>());
 }
 
+const float *PtxPlanEmulator::vector(const Json &argument) const {
+  const Slot &found = slot(argument);
+  if (found.recipe.dtype != PackedDType::F32)
+    fail("emulator: the kernels read vector '{}' as f32, but its slot holds {}",
+         found.recipe.tensor, packedDTypeName(found.recipe.dtype));
+  return found.values.data();
+}
+
 void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t> ids) {
   const ModelConfig &config = store_->config();
   const int64_t E = config.nEmbd, H = config.nHead, D = E / H, C = config.nPositions;
@@ -179,8 +187,8 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
   } else if (kind == "layer_norm") {
     int64_t rows = rowsOf(launch["grid"][0]);
     for (int64_t r = 0; r < rows; ++r)
-      layerNorm(pointer(args[1]) + r * E, slot(args[2]).values.data(),
-                slot(args[3]).values.data(), pointer(args[4]) + r * E, E, epsilon);
+      layerNorm(pointer(args[1]) + r * E, vector(args[2]), vector(args[3]),
+                pointer(args[4]) + r * E, E, epsilon);
   } else if (kind == "gather_last") {
     std::copy_n(pointer(args[1]) + (T - 1) * E, E, pointer(args[2]));
   } else if (kind == "kv_write") {
@@ -200,8 +208,9 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
     bool bias = weights >= 2, norm = kind == "gemv" && weights == 4, residual = scratches == 3;
     bool gelu = weight.recipe.tensor.find("mlp.c_fc") != std::string::npos;
     std::size_t next = bias ? 4 : 3;
-    const float *gamma = norm ? slot(args[4]).values.data() : nullptr;
-    const float *beta = norm ? slot(args[5]).values.data() : nullptr;
+    const float *gamma = norm ? vector(args[4]) : nullptr;
+    const float *beta = norm ? vector(args[5]) : nullptr;
+    const float *biases = bias ? vector(args[3]) : nullptr;
     next += norm ? 2 : 0;
     const float *residualRows = residual ? pointer(args[next++]) : nullptr;
     bool toLogits = args[next]["kind"] == "logits";
@@ -223,7 +232,7 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
         double total = 0;
         for (int64_t i = 0; i < k; ++i)
           total += double(x[std::size_t(i)]) * weight.values[std::size_t(c * k + i)];
-        float value = float(total) + (bias ? slot(args[3]).values[std::size_t(c)] : 0.0f);
+        float value = float(total) + (bias ? biases[c] : 0.0f);
         if (gelu)
           value = test::gelu(value);
         if (residual)

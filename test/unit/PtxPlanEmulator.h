@@ -41,6 +41,8 @@ private:
   void runLaunch(const nlohmann::json &launch, std::span<const std::int32_t> ids);
   float *pointer(const nlohmann::json &argument);
   const Slot &slot(const nlohmann::json &argument) const;
+  // A bias or layer-norm parameter: every kernel reads these as float32.
+  const float *vector(const nlohmann::json &argument) const;
 
   std::unique_ptr<WeightStore> store_;
   std::map<std::string, ptx::PhasePlan> phases_;

@@ -3,6 +3,7 @@
 // is right before any GPU runs it.
 #include "GoldenChecks.h"
 #include "PtxPlanEmulator.h"
+#include "TestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,14 @@ TEST(PtxPlan, TinyBf16AgreesOnTheTopToken) {
 TEST(PtxPlan, TinyF16AgreesOnTheTopToken) {
   test::PtxPlanEmulator plans("synthetic:tiny:1", "f16");
   test::expectTopOneAgreement(plans, "golden-tiny-s1.json", 0.05);
+}
+
+// The mini checkpoint stores float16: its biases and layer-norm parameters must
+// still reach the kernels as float32, and its matrices go through the f16 tensor
+// cores in prefill.
+TEST(PtxPlan, MiniF16CheckpointGreedyTokens) {
+  test::PtxPlanEmulator plans((test::sharedDir() / "models" / "gpt2-mini-pydocs").string(), "f32");
+  test::expectMatchesMiniGreedy(plans);
 }
 
 } // namespace

@@ -205,8 +205,11 @@ private:
              failure();
     PackingRecipe recipe;
     recipe.tensor = op.getTensorName().str();
-    recipe.dtype = *parsePackedDType(dtype);
-    recipe.layout = type.getRank() == 1 ? PackedLayout::Row : layout;
+    // Vectors (biases, layer-norm scales and shifts) are tiny and every kernel
+    // reads them as f32 whatever the checkpoint stores; widening is exact.
+    bool vector = type.getRank() == 1;
+    recipe.dtype = vector ? PackedDType::F32 : *parsePackedDType(dtype);
+    recipe.layout = vector ? PackedLayout::Row : layout;
     return Json{{"kind", "weight"}, {"slot", owner_.slotFor(recipe)}};
   }
 
