@@ -3,7 +3,7 @@
 // weight rows, with enough blocks for every multiprocessor to hold several and
 // enough rows per warp for several 16-byte loads in flight. Products of many
 // rows with 16-bit weights are compute-bound: tensor-core tiles. Attention of one
-// query splits the keys across blocks; of many, flash tiles of one query per thread.
+// query splits the keys across blocks; of many, flash tiles of a few threads per query.
 #include "GpuSchedules.h"
 
 #include "gpt2c/IR/Gpt2Dialect.h"
@@ -52,7 +52,7 @@ std::optional<Json> chooseGpuSchedule(mlir::Operation *op, bool decode) {
         llvm::cast<mlir::RankedTensorType>(attention.getQuery().getType()).getDimSize(2);
     if (decode || queries == 1)
       return Json{{"strategy", "split"}, {"chunk", 64}};
-    return Json{{"strategy", "flash"}, {"block_q", 64}, {"key_tile", 32}};
+    return Json{{"strategy", "flash"}, {"block_q", 64}, {"key_tile", 32}, {"key_split", 4}};
   }
   if (llvm::isa<gpt2::EmbedOp, gpt2::LayerNormOp>(op))
     return Json{{"block", 256}};

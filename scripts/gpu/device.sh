@@ -7,6 +7,7 @@
 #   scripts/gpu/device.sh validate   golden checks, perplexity, transformers, memcheck
 #   scripts/gpu/device.sh bench      gpt2c and transformers timings, HBM and tensor-core limits
 #   scripts/gpu/device.sh kernels    kernels one by one against NumPy (short and long prompts)
+#   scripts/gpu/device.sh profile    time per launch of prefill and decode (plan_profile.py)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 mode="${1:-smoke}"
@@ -94,5 +95,16 @@ kernels)
     python3 bench/gpu/kernel_check_tc.py "$bundle/art/$art.gpt2c" 14 65 200 1024
   done
   ;;
-*) echo "device.sh: unknown mode '$mode' (smoke, validate, bench, kernels)" >&2; exit 2 ;;
+profile)
+  # Nsight Systems is not installed there: plan_profile.py times each launch of
+  # the plan with CUDA events instead (decode launches from Python are
+  # launch-rate bound; the prefill figures are the kernels').
+  for art in ${PROFILE_ARTIFACTS:-gpt2-bf16 xl-bf16}; do
+    [ -d "$bundle/art/$art.gpt2c" ] || continue
+    step "profile $art"
+    python3 bench/gpu/plan_profile.py "$bundle/art/$art.gpt2c" --prompt 1024 --reps 5
+    python3 bench/gpu/plan_profile.py "$bundle/art/$art.gpt2c" --past 16
+  done
+  ;;
+*) echo "device.sh: unknown mode '$mode' (smoke, validate, bench, kernels, profile)" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace gpt2c::gpu {
@@ -43,6 +44,8 @@ void expectMiniPerplexity(Backend &backend, double relative) {
   PerplexityOptions options;
   options.window = 1024;
   PerplexityResult result = measurePerplexity(backend, ids, options);
+  std::printf("perplexity %.4f over %lld tokens, transformers %.4f\n", result.perplexity,
+              static_cast<long long>(result.tokensPredicted), golden["ppl"].get<double>());
   EXPECT_EQ(result.tokensPredicted, golden["tokens_predicted"].get<std::int64_t>());
   double expected = golden["ppl"].get<double>();
   EXPECT_LE(std::abs(result.perplexity - expected) / expected, relative)

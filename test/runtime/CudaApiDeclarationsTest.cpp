@@ -6,6 +6,8 @@
 #include <cuda.h>
 #include <gtest/gtest.h>
 
+#include <cstddef>
+
 namespace gpt2c::gpu::cuda {
 namespace {
 
@@ -23,6 +25,17 @@ static_assert(kJitErrorLogBuffer == CU_JIT_ERROR_LOG_BUFFER);
 static_assert(kJitErrorLogBufferSizeBytes == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES);
 static_assert(kStreamCaptureModeThreadLocal == CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
 static_assert(kStreamNonBlocking == CU_STREAM_NON_BLOCKING);
+static_assert(kLaunchAttributeProgrammaticStreamSerialization ==
+              CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+static_assert(sizeof(LaunchAttribute) == sizeof(CUlaunchAttribute));
+static_assert(offsetof(LaunchAttribute, value) == offsetof(CUlaunchAttribute, value));
+static_assert(offsetof(LaunchAttribute, value.programmaticStreamSerializationAllowed) ==
+              offsetof(CUlaunchAttribute, value.programmaticStreamSerializationAllowed));
+static_assert(sizeof(LaunchConfig) == sizeof(CUlaunchConfig));
+static_assert(offsetof(LaunchConfig, sharedMemBytes) == offsetof(CUlaunchConfig, sharedMemBytes));
+static_assert(offsetof(LaunchConfig, hStream) == offsetof(CUlaunchConfig, hStream));
+static_assert(offsetof(LaunchConfig, attrs) == offsetof(CUlaunchConfig, attrs));
+static_assert(offsetof(LaunchConfig, numAttrs) == offsetof(CUlaunchConfig, numAttrs));
 static_assert(sizeof(DevicePointer) == sizeof(CUdeviceptr));
 static_assert(sizeof(Device) == sizeof(CUdevice));
 static_assert(sizeof(Result) == sizeof(CUresult));

@@ -51,8 +51,9 @@ TEST(LaunchPlan, JsonRoundTrip) {
 TEST(LaunchPlan, TextNamesTheFields) {
   Json json = Json::parse(test::toyLaunchPlan(true).toJson());
   EXPECT_EQ(json["format"], "gpt2c-launch-plan");
-  EXPECT_EQ(json["format_version"], 1);
+  EXPECT_EQ(json["format_version"], 2);
   EXPECT_EQ(json["scratch_bytes"], 4096);
+  EXPECT_EQ(json["phases"]["decode"]["dependent_launch"], false);
   const Json &launch = json["phases"]["decode"]["launches"][1];
   EXPECT_EQ(json["phases"]["decode"]["module"], "toy.ptx");
   EXPECT_EQ(launch["kernel"], "toy_logits_last");
@@ -93,8 +94,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadPlan{"WrongFormat", [](Json &j) { j["format"] = "gpt2c-artifact"; },
                 "launch_plan.json: format: 'gpt2c-artifact' is not gpt2c-launch-plan"},
-        BadPlan{"NewerVersion", [](Json &j) { j["format_version"] = 2; },
-                "launch_plan.json: format version 2 is newer than this runtime (1)"},
+        BadPlan{"NewerVersion", [](Json &j) { j["format_version"] = 3; },
+                "launch_plan.json: format version 3 is newer than this runtime (2)"},
+        BadPlan{"OlderVersion", [](Json &j) { j["format_version"] = 1; },
+                "launch_plan.json: format version 1 is not supported (this runtime reads 2; "
+                "recompile the artifact)"},
+        BadPlan{"DependentLaunchNotBoolean",
+                [](Json &j) { j["phases"]["decode"]["dependent_launch"] = "yes"; },
+                "launch_plan.json: phases.decode.dependent_launch: expected a boolean, got string"},
         BadPlan{"UnknownTopField", [](Json &j) { j["colour"] = "red"; },
                 "launch_plan.json: colour: unknown field"},
         BadPlan{"UnknownLaunchField", [](Json &j) { decodeLaunch(j, 0)["stream"] = 1; },

@@ -2,12 +2,15 @@
 // One query per sequence (decode): the keys are split in chunks, one block each
 // (so that long contexts fill the GPU), each writing its softmax partial
 // (unnormalised output, max, sum) for a second kernel to merge. Every new token
-// (prefill): flash style, one query per thread, key and value tiles staged in
-// shared memory and an online softmax, so no T x T score matrix exists.
+// (prefill): flash style, a few threads per query each taking every few keys,
+// key and value tiles staged in shared memory and an online softmax per thread,
+// merged by shuffles at the end, so no T x T score matrix exists.
 #include "KernelCommon.h"
 #include "gpt2c/codegen/ptx/Kernels.h"
 
 #include "gpt2c/support/Error.h"
+
+#include <fmt/format.h>
 
 #include <limits>
 #include <vector>
@@ -44,7 +47,10 @@ Value cacheRow(KernelWriter &w, const AttentionSpec &spec, const Value &sequence
 
 KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &spec) {
   checkHeadDim(name, spec);
+  if (spec.chunk % 8 != 0 || spec.chunk > 1024)
+    fail("attention {}: a chunk of {} keys is not a multiple of 8 up to 1024", name, spec.chunk);
   KernelWriter w(name, {"params", "qkv", "keys", "values", "partial"}, spec.chunk);
+  w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   auto [sequenceHead, sequence, head] = blockHead(w, spec);
   Value split = w.blockId('y');
@@ -77,16 +83,26 @@ KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &
   Value valueBase = cacheRow(w, spec, sequence, head, start);
   Value partialBase = w.mul(w.add(w.mul(sequenceHead, w.index(spec.splits())), split),
                             w.index(spec.headDim + 2));
+  // Values 8 keys at a time, their loads issued together (a loop of one load
+  // and its use would wait for L2 once per key); keys past the count have
+  // probability 0 and read the last valid row.
+  constexpr int64_t kKeysInFlight = 8;
+  Value lastKey = w.sub(count, one);
   auto dims = w.beginFor(thread, w.index(spec.headDim), w.index(spec.chunk));
   Value d = dims.inductionVariable;
-  auto keys = w.beginFor(w.index(0), count, one, {w.f32(0.0)}, {"f32"});
-  Value j = keys.inductionVariable;
-  Value weight = w.load(w.gep(probabilities, j, "f32", 3), "f32", 3);
-  Value v = w.load(w.gep(w.param("values"), w.add(w.add(valueBase, w.mul(j, w.index(spec.headDim))),
-                                                 d),
-                         "f32"),
-                   "f32");
-  Value output = w.endFor({w.fma(weight, v, keys.iterArgs[0])})[0];
+  auto keys = w.beginFor(w.index(0), count, w.index(kKeysInFlight), {w.f32(0.0)}, {"f32"});
+  std::vector<Value> weights, values;
+  for (int64_t u = 0; u < kKeysInFlight; ++u) {
+    Value j = w.add(keys.inductionVariable, w.index(u));
+    weights.push_back(w.load(w.gep(probabilities, j, "f32", 3), "f32", 3));
+    Value row = w.mul(w.minu(j, lastKey), w.index(spec.headDim));
+    values.push_back(
+        w.load(w.gep(w.param("values"), w.add(w.add(valueBase, row), d), "f32"), "f32"));
+  }
+  Value accumulated = keys.iterArgs[0];
+  for (int64_t u = 0; u < kKeysInFlight; ++u)
+    accumulated = w.fma(weights[u], values[u], accumulated);
+  Value output = w.endFor({accumulated})[0];
   w.store(output, w.gep(w.param("partial"), w.add(partialBase, d), "f32"), "f32");
   w.endFor();
   w.beginIf(w.cmp("eq", thread, w.index(0)));
@@ -102,6 +118,7 @@ KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &
 KernelSource attentionCombineKernel(const std::string &name, const AttentionSpec &spec) {
   checkHeadDim(name, spec);
   KernelWriter w(name, {"params", "partial", "out"}, spec.headDim);
+  w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   auto [sequenceHead, sequence, head] = blockHead(w, spec);
   Value d = w.threadId();
@@ -135,16 +152,25 @@ KernelSource attentionCombineKernel(const std::string &name, const AttentionSpec
 KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec &spec) {
   checkHeadDim(name, spec);
   const int64_t vectors = spec.headDim / 4;
-  if ((spec.keyTile * vectors) % spec.blockQ != 0)
-    fail("attention {}: a key tile of {} does not split over {} threads", name, spec.keyTile,
-         spec.blockQ);
-  KernelWriter w(name, {"params", "qkv", "keys", "values", "out"}, spec.blockQ);
+  const int64_t split = spec.keySplit;
+  const int64_t threads = spec.blockQ * split;
+  if (split < 1 || split > 32 || (split & (split - 1)) != 0)
+    fail("attention {}: a key split of {} is not a power of two up to 32", name, split);
+  if (threads > 1024 || spec.keyTile % split != 0)
+    fail("attention {}: a key tile of {} does not split over {} queries x {} threads", name,
+         spec.keyTile, spec.blockQ, split);
+  // Tile rows are padded by 4 floats: the `split` threads of a query read as many
+  // different rows at one column, which then fall in different banks.
+  const int64_t pitch = spec.headDim + 4;
+  KernelWriter w(name, {"params", "qkv", "keys", "values", "out"}, threads);
+  w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   auto [sequenceHead, sequence, head] = blockHead(w, spec);
   Value thread = w.threadId();
+  Value part = w.remu(thread, w.index(split)); // which keys of each tile: part, part + split...
   Value one = w.index(1);
   Value firstQuery = w.mul(w.blockId('y'), w.index(spec.blockQ));
-  Value query = w.add(firstQuery, thread);
+  Value query = w.add(firstQuery, w.divu(thread, w.index(split)));
   Value validQuery = w.cmp("ult", query, step.tokens);
   Value clampedQuery = w.minu(query, w.sub(step.tokens, one));
   Value position = w.add(step.past, clampedQuery);
@@ -159,8 +185,8 @@ KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec
     q.push_back(w.fmul(w.load(w.gep(w.param("qkv"), w.add(queryBase, w.index(4 * i)), "f32"),
                               kVec4, 1, 16),
                        scale, kVec4));
-  Value keyTile = w.sharedArray("f32", spec.keyTile * spec.headDim);
-  Value valueTile = w.sharedArray("f32", spec.keyTile * spec.headDim);
+  Value keyTile = w.sharedArray("f32", spec.keyTile * pitch);
+  Value valueTile = w.sharedArray("f32", spec.keyTile * pitch);
 
   std::vector<Value> state = {w.f32(-1e30), w.f32(0.0)}; // running max and sum
   std::vector<std::string> types = {"f32", "f32"};
@@ -170,22 +196,28 @@ KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec
   }
   auto tiles = w.beginFor(w.index(0), blockEnd, w.index(spec.keyTile), state, types);
   Value tileStart = tiles.inductionVariable;
-  for (int64_t i = 0; i < spec.keyTile * vectors / spec.blockQ; ++i) {
-    Value item = w.add(thread, w.index(i * spec.blockQ));
+  const int64_t items = spec.keyTile * vectors; // 4-float pieces of a tile
+  for (int64_t i = 0; i * threads < items; ++i) {
+    Value item = w.add(thread, w.index(i * threads));
+    bool partial = (i + 1) * threads > items;
+    if (partial)
+      w.beginIf(w.cmp("ult", item, w.index(items)));
     Value r = w.divu(item, w.index(vectors));
     Value c = w.mul(w.remu(item, w.index(vectors)), w.index(4));
     Value key = w.minu(w.add(tileStart, r), w.sub(blockEnd, one));
     Value from = w.add(cacheRow(w, spec, sequence, head, key), c);
-    Value to = w.add(w.mul(r, w.index(spec.headDim)), c);
+    Value to = w.add(w.mul(r, w.index(pitch)), c);
     w.store(w.load(w.gep(w.param("keys"), from, "f32"), kVec4, 1, 16),
             w.gep(keyTile, to, "f32", 3), kVec4, 3, 16);
     w.store(w.load(w.gep(w.param("values"), from, "f32"), kVec4, 1, 16),
             w.gep(valueTile, to, "f32", 3), kVec4, 3, 16);
+    if (partial)
+      w.endIf();
   }
   w.barrier();
-  auto keys = w.beginFor(w.index(0), w.index(spec.keyTile), one, tiles.iterArgs, types);
-  Value j = keys.inductionVariable;
-  Value row = w.mul(j, w.index(spec.headDim));
+  auto keys = w.beginFor(w.index(0), w.index(spec.keyTile / split), one, tiles.iterArgs, types);
+  Value j = w.add(w.mul(keys.inductionVariable, w.index(split)), part);
+  Value row = w.mul(j, w.index(pitch));
   Value dot = w.splat(w.f32(0.0), kVec4);
   for (int64_t i = 0; i < vectors; ++i)
     dot = w.fma(q[i], w.load(w.gep(keyTile, w.add(row, w.index(4 * i)), "f32", 3), kVec4, 3, 16),
@@ -207,16 +239,42 @@ KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec
   w.barrier(); // the tiles are overwritten by the next step
   std::vector<Value> final = w.endFor(updated);
 
-  w.beginIf(validQuery);
+  // The query's `split` partial softmaxes (adjacent lanes) merged by butterfly
+  // shuffles: every one of its threads ends with the whole result.
+  for (int64_t mask = 1; mask < split; mask *= 2) {
+    Value otherMax = w.shuffleXor(final[0], mask);
+    Value otherSum = w.shuffleXor(final[1], mask);
+    Value maximum = w.fmax(final[0], otherMax);
+    Value mine = w.exp(w.fsub(final[0], maximum));
+    Value theirs = w.exp(w.fsub(otherMax, maximum));
+    std::vector<Value> merged = {maximum, w.fma(final[1], mine, w.fmul(otherSum, theirs))};
+    Value mineVector = w.splat(mine, kVec4), theirsVector = w.splat(theirs, kVec4);
+    for (int64_t i = 0; i < vectors; ++i) {
+      std::string elements;
+      for (int64_t e = 0; e < 4; ++e) {
+        Value element = w.op(fmt::format("vector.extract {}[{}] : f32 from {}", final[2 + i], e,
+                                         kVec4));
+        elements += (e ? ", " : "") + w.shuffleXor(element, mask);
+      }
+      Value other = w.op(fmt::format("vector.from_elements {} : {}", elements, kVec4));
+      merged.push_back(w.fma(final[2 + i], mineVector, w.fmul(other, theirsVector, kVec4), kVec4));
+    }
+    final = merged;
+  }
+
+  // Each of the query's threads stores every split-th vector of the output.
   Value inverse = w.splat(w.fdiv(w.f32(1.0), final[1]), kVec4);
   Value width = w.index(spec.heads * spec.headDim);
   Value outBase = w.add(w.mul(w.add(w.mul(sequence, step.tokens), query), width),
                         w.mul(head, w.index(spec.headDim)));
-  for (int64_t i = 0; i < vectors; ++i)
+  for (int64_t i = 0; i < vectors; ++i) {
+    Value mineToStore = w.cmp("eq", part, w.index(i % split));
+    w.beginIf(w.op("arith.andi " + validQuery + ", " + mineToStore + " : i1"));
     w.store(w.fmul(final[2 + i], inverse, kVec4),
             w.gep(w.param("out"), w.add(outBase, w.index(4 * i)), "f32"), kVec4, 1, 16);
-  w.endIf();
-  return {name, w.finish(), w.globals(), spec.blockQ};
+    w.endIf();
+  }
+  return {name, w.finish(), w.globals(), threads};
 }
 
 } // namespace gpt2c::ptx

@@ -30,6 +30,7 @@ KernelSource gemmKernel(const std::string &name, const GemmSpec &spec) {
     parameters.push_back("residual");
   parameters.push_back("out");
   KernelWriter w(name, parameters, kThreads);
+  w.awaitPreviousGrids();
   const std::string half = spec.weightType;
   // The operand registers of mma.sync: two 16-bit values per 32-bit register.
   const std::string fragment = half == "bf16" ? "i32" : "vector<2xf16>";

@@ -8,11 +8,15 @@
 
 #include "gpt2c/support/Error.h"
 
+#include <algorithm>
+#include <functional>
 #include <vector>
 
 namespace gpt2c::ptx {
 
 namespace {
+
+constexpr const char *kVec4 = "vector<4xf32>";
 
 // Column `column` of the QKV row `row` (sequence b = row / T, token t = row % T):
 // keys and values go to cache[b][h][P + t][d].
@@ -66,33 +70,7 @@ KernelSource gemvKernel(const std::string &name, const GemvSpec &spec) {
   Value row = w.blockId('y');
   Value thread = w.threadId();
   Value kValue = w.index(spec.k);
-  Value blockStep = w.index(blockSize);
   Value zero = w.f32(0.0);
-
-  // x (normalised when fused) into shared memory.
-  Value xs = w.sharedArray("f32", spec.k);
-  Value xBase = w.mul(row, kValue);
-  auto load = w.beginFor(thread, kValue, blockStep, {zero}, {"f32"});
-  Value xk = w.load(w.gep(w.param("x"), w.add(xBase, load.inductionVariable), "f32"), "f32");
-  w.store(xk, w.gep(xs, load.inductionVariable, "f32", 3), "f32", 3);
-  Value sum = w.endFor({w.fadd(load.iterArgs[0], xk)})[0];
-  if (spec.norm) {
-    Value mean = w.fdiv(w.blockSum(sum), w.f32(double(spec.k)));
-    auto var = w.beginFor(thread, kValue, blockStep, {zero}, {"f32"});
-    Value centred = w.fsub(w.load(w.gep(xs, var.inductionVariable, "f32", 3), "f32", 3), mean);
-    Value squares = w.endFor({w.fma(centred, centred, var.iterArgs[0])})[0];
-    Value variance = w.fdiv(w.blockSum(squares), w.f32(double(spec.k)));
-    Value rstd = w.fdiv(w.f32(1.0), w.sqrt(w.fadd(variance, w.f32(spec.epsilon))));
-    auto norm = w.beginFor(thread, kValue, blockStep);
-    Value k = norm.inductionVariable;
-    Value slot = w.gep(xs, k, "f32", 3);
-    Value normed = w.fmul(w.fsub(w.load(slot, "f32", 3), mean), rstd);
-    Value gamma = w.load(w.gep(w.param("gamma"), k, "f32"), "f32");
-    Value beta = w.load(w.gep(w.param("beta"), k, "f32"), "f32");
-    w.store(w.fma(normed, gamma, beta), slot, "f32", 3);
-    w.endFor();
-  }
-  w.barrier();
 
   // The warp's columns; columns past N read row N - 1 and store nothing.
   Value lane = w.remu(thread, w.index(32));
@@ -109,17 +87,103 @@ KernelSource gemvKernel(const std::string &name, const GemvSpec &spec) {
     initial.push_back(w.splat(zero, wideType));
     types.push_back(wideType);
   }
-  auto dot = w.beginFor(lane, w.index(spec.k / lanes), w.index(32), initial, types);
-  Value offset = w.mul(dot.inductionVariable, w.index(lanes));
-  Value xv = w.load(w.gep(xs, offset, "f32", 3), wideType, 3, 16);
-  std::vector<Value> weights, next;
-  for (int64_t c = 0; c < spec.columnsPerWarp; ++c) // all loads first: in flight together
-    weights.push_back(w.load(w.gep(w.param("weight"), w.add(rowBases[c], offset), spec.weightType),
-                             storedType, 1, 16));
-  for (int64_t c = 0; c < spec.columnsPerWarp; ++c)
-    next.push_back(w.fma(w.convert(weights[c], storedType, wideType), xv, dot.iterArgs[c],
-                         wideType));
-  std::vector<Value> sums = w.endFor(next);
+  // The warp's weight rows start streaming into L2 (lane c asks for column c's
+  // row) while the launches before this one finish.
+  int64_t rowBytes = spec.k * elementBytes(spec.weightType);
+  for (int64_t c = 0; c < spec.columnsPerWarp; ++c) {
+    w.beginIf(w.cmp("eq", lane, w.index(c)));
+    w.prefetchToL2(w.gep(w.param("weight"), rowBases[c], spec.weightType), rowBytes);
+    w.endIf();
+  }
+  w.awaitPreviousGrids();
+
+  // x (normalised when fused) into shared memory. Every thread issues all its
+  // loads of x (and of the norm's scale and shift) at once, 16 bytes each: a
+  // loop of dependent loads would pay the L2 latency once per stride.
+  Value xs = w.sharedArray("f32", spec.k);
+  Value xBase = w.mul(row, kValue);
+  const int64_t pieces = spec.k / 4, strides = (pieces + blockSize - 1) / blockSize;
+  Value lastPiece = w.index(pieces - 1);
+  std::vector<Value> pieceOf, validPiece, xv, gammas, betas;
+  for (int64_t i = 0; i < strides; ++i) {
+    Value piece = w.add(thread, w.index(i * blockSize));
+    validPiece.push_back(w.cmp("ult", piece, w.index(pieces)));
+    Value offset = w.mul(w.minu(piece, lastPiece), w.index(4));
+    pieceOf.push_back(offset);
+    xv.push_back(w.load(w.gep(w.param("x"), w.add(xBase, offset), "f32"), kVec4, 1, 16));
+    if (spec.norm) {
+      gammas.push_back(w.load(w.gep(w.param("gamma"), offset, "f32"), kVec4, 1, 16));
+      betas.push_back(w.load(w.gep(w.param("beta"), offset, "f32"), kVec4, 1, 16));
+    }
+  }
+  // Sums over this thread's valid pieces of f(piece).
+  auto sumOver = [&](const std::function<Value(std::size_t)> &of) {
+    Value total = zero;
+    for (std::size_t i = 0; i < xv.size(); ++i)
+      total = w.fadd(total, w.select(validPiece[i], w.reduceAdd(of(i), kVec4), zero, "f32"));
+    return total;
+  };
+  std::vector<Value> stored = xv;
+  if (spec.norm) {
+    Value mean = w.fdiv(w.blockSum(sumOver([&](std::size_t i) { return xv[i]; })),
+                        w.f32(double(spec.k)));
+    Value meanVector = w.splat(mean, kVec4);
+    std::vector<Value> centred;
+    for (const Value &v : xv)
+      centred.push_back(w.fsub(v, meanVector, kVec4));
+    Value squares =
+        sumOver([&](std::size_t i) { return w.fmul(centred[i], centred[i], kVec4); });
+    Value variance = w.fdiv(w.blockSum(squares), w.f32(double(spec.k)));
+    Value rstd = w.splat(w.fdiv(w.f32(1.0), w.sqrt(w.fadd(variance, w.f32(spec.epsilon)))),
+                         kVec4);
+    for (std::size_t i = 0; i < xv.size(); ++i)
+      stored[i] = w.fma(w.fmul(centred[i], rstd, kVec4), gammas[i], betas[i], kVec4);
+  }
+  for (std::size_t i = 0; i < xv.size(); ++i) {
+    bool partial = int64_t(i + 1) * blockSize > pieces;
+    if (partial)
+      w.beginIf(validPiece[i]);
+    w.store(stored[i], w.gep(xs, pieceOf[i], "f32", 3), kVec4, 3, 16);
+    if (partial)
+      w.endIf();
+  }
+  w.barrier();
+
+  // Each step: every column's loads of `unroll` consecutive 32-lane strides are
+  // issued before any is used (2 x 4 loads of 16 bytes in flight per lane), then
+  // single strides for what remains.
+  const int64_t vectors = spec.k / lanes;
+  const int64_t unroll = std::min<int64_t>(4, vectors / 32);
+  const int64_t grouped = unroll ? vectors / (32 * unroll) * (32 * unroll) : 0;
+  auto step = [&](const std::vector<Value> &offsets, const std::vector<Value> &partial) {
+    std::vector<Value> xv, weights, next = partial;
+    for (const Value &offset : offsets) {
+      xv.push_back(w.load(w.gep(xs, offset, "f32", 3), wideType, 3, 16));
+      for (int64_t c = 0; c < spec.columnsPerWarp; ++c)
+        weights.push_back(w.load(
+            w.gep(w.param("weight"), w.add(rowBases[c], offset), spec.weightType), storedType, 1,
+            16));
+    }
+    for (std::size_t u = 0; u < offsets.size(); ++u)
+      for (int64_t c = 0; c < spec.columnsPerWarp; ++c)
+        next[c] = w.fma(w.convert(weights[u * spec.columnsPerWarp + c], storedType, wideType),
+                        xv[u], next[c], wideType);
+    return next;
+  };
+  std::vector<Value> sums = initial;
+  if (grouped) {
+    auto groups = w.beginFor(lane, w.index(grouped), w.index(32 * unroll), initial, types);
+    std::vector<Value> offsets;
+    for (int64_t u = 0; u < unroll; ++u)
+      offsets.push_back(
+          w.mul(w.add(groups.inductionVariable, w.index(32 * u)), w.index(lanes)));
+    sums = w.endFor(step(offsets, groups.iterArgs));
+  }
+  if (grouped < vectors) {
+    auto rest = w.beginFor(w.add(lane, w.index(grouped)), w.index(vectors), w.index(32), sums,
+                           types);
+    sums = w.endFor(step({w.mul(rest.inductionVariable, w.index(lanes))}, rest.iterArgs));
+  }
 
   int64_t outStride = spec.outRowStride ? spec.outRowStride : spec.n;
   Value outBase = w.mul(row, w.index(outStride));

@@ -1,5 +1,7 @@
 #include "gpt2c/codegen/ptx/KernelWriter.h"
 
+#include "gpt2c/support/Error.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -168,13 +170,17 @@ Value KernelWriter::sharedArray(std::string_view elementType, int64_t count, int
   return op(fmt::format("llvm.mlir.addressof @{} : !llvm.ptr<3>", symbol));
 }
 
+Value KernelWriter::shuffleXor(const Value &x, int64_t mask) {
+  Value shuffled = fresh();
+  line(fmt::format("{}:2 = gpu.shuffle xor {}, {}, {} : f32", shuffled, x, i32(mask), i32(32)));
+  return shuffled + "#0";
+}
+
 Value KernelWriter::warpReduce(const Value &x, bool isMax) {
   Value total = x;
   for (int offset = 16; offset >= 1; offset /= 2) {
-    Value shuffled = fresh();
-    line(fmt::format("{}:2 = gpu.shuffle xor {}, {}, {} : f32", shuffled, total, i32(offset),
-                     i32(32)));
-    total = isMax ? fmax(total, shuffled + "#0") : fadd(total, shuffled + "#0");
+    Value shuffled = shuffleXor(total, offset);
+    total = isMax ? fmax(total, shuffled) : fadd(total, shuffled);
   }
   return total;
 }
@@ -217,6 +223,24 @@ Value KernelWriter::blockSum(const Value &x) { return blockReduce(x, false); }
 Value KernelWriter::blockMax(const Value &x) { return blockReduce(x, true); }
 
 void KernelWriter::barrier() { line("gpu.barrier"); }
+
+void KernelWriter::awaitPreviousGrids() {
+  if (awaited_)
+    fail("kernel {}: awaitPreviousGrids() called twice", name_);
+  awaited_ = true;
+  // Waiting first keeps at most one launch ahead: were the dependents let go
+  // first, every later launch of the graph could start, holding SM slots and
+  // prefetching weights that evict the running launch's.
+  line("nvvm.griddepcontrol wait");
+  line("nvvm.griddepcontrol launch_dependents");
+}
+
+void KernelWriter::prefetchToL2(const Value &pointer, int64_t bytes) {
+  if (bytes <= 0 || bytes % 16 != 0 || bytes > (int64_t(1) << 31))
+    fail("kernel {}: an L2 prefetch of {} bytes (a positive multiple of 16 is needed)", name_,
+         bytes);
+  line(fmt::format("nvvm.cp.async.bulk.prefetch {}, {} : !llvm.ptr<1>", pointer, i32(bytes)));
+}
 
 KernelWriter::Loop KernelWriter::beginFor(const Value &lower, const Value &upper,
                                           const Value &step, const std::vector<Value> &initial,
@@ -275,6 +299,8 @@ void KernelWriter::endIf() {
 }
 
 std::string KernelWriter::finish() {
+  if (!awaited_)
+    fail("kernel {}: never waits for the launches before it (awaitPreviousGrids)", name_);
   std::string parameters;
   for (std::size_t i = 0; i < parameters_.size(); ++i)
     parameters += fmt::format("{}%{}: !llvm.ptr<1>", i ? ", " : "", parameters_[i]);

@@ -527,12 +527,13 @@ private:
     spec.chunk = scheduleField(op, "chunk", 64);
     spec.blockQ = scheduleField(op, "block_q", 64);
     spec.keyTile = scheduleField(op, "key_tile", 32);
+    spec.keySplit = scheduleField(op, "key_split", 4);
     int64_t width = spec.heads * spec.headDim;
     int64_t queries = llvm::cast<mlir::RankedTensorType>(op.getQuery().getType()).getDimSize(2);
     bool oneQuery = decode_ || query->lastQuery || queries == 1;
-    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", spec.heads, spec.capacity,
+    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", spec.heads, spec.capacity,
                                   spec.headDim, spec.qRowStride, spec.scale, spec.chunk,
-                                  spec.blockQ, spec.keyTile);
+                                  spec.blockQ, spec.keyTile, spec.keySplit);
     if (!oneQuery) {
       Place out = newBuffer(width, RowSet::Tokens);
       const std::string &name = kernel("attention", "attention|" + key, [&](const std::string &n) {

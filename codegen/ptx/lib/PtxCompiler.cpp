@@ -1,6 +1,7 @@
 #include "gpt2c/codegen/ptx/PtxCompiler.h"
 
 #include "gpt2c/artifact/ArtifactWriter.h"
+#include "gpt2c/artifact/LaunchPlan.h"
 #include "gpt2c/codegen/ptx/LaunchPlanner.h"
 #include "gpt2c/codegen/ptx/PtxEmitter.h"
 #include "gpt2c/IR/FirstError.h"
@@ -54,8 +55,8 @@ void compile(const CompileOptions &options) {
   fs::remove_all(work);
   fs::create_directories(work);
   LaunchPlanner planner({options.maxBatch, maxTokens});
-  nlohmann::json plan = {{"format", "gpt2c-launch-plan"},
-                         {"format_version", 1},
+  nlohmann::json plan = {{"format", artifact::kLaunchPlanFormatName},
+                         {"format_version", artifact::kLaunchPlanFormatVersion},
                          {"scratch_bytes", 0},
                          {"phases", nlohmann::json::object()}};
   artifact::ArtifactSpec spec;
@@ -73,7 +74,12 @@ void compile(const CompileOptions &options) {
       writeFileBytes((work / (phase->phase + ".kernels.mlir")).string(),
                      kernelModuleText(phase->kernels, target));
     writeFileBytes((work / moduleName).string(), emitPtx(phase->kernels, target, moduleName));
-    plan["phases"][phase->phase] = {{"module", moduleName}, {"launches", phase->launches}};
+    // Every kernel awaits its predecessors, so any phase could overlap launches;
+    // measured on an H100, that helps decode (short memory-bound launches) and
+    // slows prefill (LAUNCH_PLAN.md).
+    plan["phases"][phase->phase] = {{"module", moduleName},
+                                    {"dependent_launch", phase->phase == "decode"},
+                                    {"launches", phase->launches}};
     scratch = std::max(scratch, phase->scratchBytes);
     spec.phases.push_back({phase->phase, work / moduleName, phase->phase,
                            phase->logits == "all" ? artifact::LogitsRows::All

@@ -11,6 +11,7 @@ constexpr int64_t kRowBlock = 256;
 
 KernelSource embedKernel(const std::string &name, const EmbedSpec &spec) {
   KernelWriter w(name, {"params", "ids", "wte", "wpe", "out"}, kRowBlock);
+  w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   Value row = w.blockId();
   Value position = w.add(step.past, w.remu(row, step.tokens));
@@ -34,6 +35,7 @@ KernelSource embedKernel(const std::string &name, const EmbedSpec &spec) {
 
 KernelSource layerNormKernel(const std::string &name, const LayerNormSpec &spec) {
   KernelWriter w(name, {"params", "in", "gamma", "beta", "out"}, kRowBlock);
+  w.awaitPreviousGrids();
   Value row = w.blockId();
   Value width = w.index(spec.width);
   Value base = w.mul(row, width);
@@ -63,6 +65,7 @@ KernelSource layerNormKernel(const std::string &name, const LayerNormSpec &spec)
 
 KernelSource gatherLastKernel(const std::string &name, int64_t width) {
   KernelWriter w(name, {"params", "in", "out"}, kRowBlock);
+  w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   Value sequence = w.blockId();
   Value lastRow = w.sub(w.mul(w.add(sequence, w.index(1)), step.tokens), w.index(1));
@@ -79,6 +82,7 @@ KernelSource gatherLastKernel(const std::string &name, int64_t width) {
 
 KernelSource kvWriteKernel(const std::string &name, const KvWriteSpec &spec) {
   KernelWriter w(name, {"params", "source", "cache"}, kRowBlock);
+  w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   Value row = w.blockId();
   Value sequence = w.divu(row, step.tokens);

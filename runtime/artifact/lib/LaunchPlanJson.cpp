@@ -158,7 +158,9 @@ std::string LaunchPlan::toJson() const {
     OrderedJson launches = OrderedJson::array();
     for (const Launch &launch : phase.launches)
       launches.push_back(launchJson(launch));
-    phaseObjects[name] = {{"module", phase.module}, {"launches", std::move(launches)}};
+    phaseObjects[name] = {{"module", phase.module},
+                          {"dependent_launch", phase.dependentLaunch},
+                          {"launches", std::move(launches)}};
   }
   json["phases"] = std::move(phaseObjects);
   return json.dump(2) + "\n";
@@ -170,12 +172,16 @@ LaunchPlan LaunchPlan::parse(std::string_view text, std::string_view where,
   JsonFields root(json, std::string(where), "");
   LaunchPlan plan;
   plan.formatVersion = checkFormat(root, kLaunchPlanFormatName, kLaunchPlanFormatVersion, where);
+  if (plan.formatVersion != kLaunchPlanFormatVersion) // its fields differ: say so first
+    fail("{}: format version {} is not supported (this runtime reads {}; recompile the artifact)",
+         where, plan.formatVersion, kLaunchPlanFormatVersion);
   plan.scratchBytes = root.unsignedInteger("scratch_bytes", kMaxBytes);
   JsonFields phases = root.object("phases");
   for (const std::string &name : phases.keys()) {
     JsonFields fields = phases.object(name);
     PhasePlan phase;
     phase.module = fields.string("module");
+    phase.dependentLaunch = fields.boolean("dependent_launch");
     for (JsonFields &launch : fields.objectArray("launches"))
       phase.launches.push_back(parseLaunch(std::move(launch)));
     fields.finish();

@@ -131,8 +131,9 @@ const PhasePlan *LaunchPlan::findPhase(const Manifest &manifest,
 void LaunchPlan::validate(std::string_view where, const Manifest &manifest) const {
   PlanChecker check(where, manifest);
   if (formatVersion != kLaunchPlanFormatVersion)
-    gpt2c::fail("{}: format version {} is not supported (this runtime reads {})", where,
-                formatVersion, kLaunchPlanFormatVersion);
+    gpt2c::fail("{}: format version {} is not supported (this runtime reads {}; recompile the "
+                "artifact)",
+                where, formatVersion, kLaunchPlanFormatVersion);
   if (scratchBytes != manifest.scratchBytes)
     check.fail("scratch_bytes", fmt::format("{} differs from the manifest's scratch_bytes ({})",
                                             scratchBytes, manifest.scratchBytes));

@@ -40,6 +40,30 @@ inline constexpr int kStreamCaptureModeThreadLocal = 1;
 // CUstream_flags: CU_STREAM_NON_BLOCKING
 inline constexpr unsigned kStreamNonBlocking = 1;
 
+// CUlaunchAttributeID: CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION
+inline constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+
+// CUlaunchAttribute: an id, padding to 8 bytes, a 64-byte union of values (the
+// int `programmaticStreamSerializationAllowed` among them).
+struct LaunchAttribute {
+  int id;
+  char pad[8 - sizeof(int)];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+
+// CUlaunchConfig
+struct LaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  Stream hStream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+
 // The entry points, by the symbol libcuda exports (the _v2 names are what cuda.h
 // maps cuMemAlloc, cuMemcpyHtoD, ... to).
 struct DriverApi {
@@ -70,10 +94,8 @@ struct DriverApi {
   Result (*cuModuleUnload)(Module module);
   Result (*cuModuleGetFunction)(Function *function, Module module, const char *name);
   Result (*cuFuncSetAttribute)(Function function, int attribute, int value);
-  Result (*cuLaunchKernel)(Function function, unsigned gridX, unsigned gridY, unsigned gridZ,
-                           unsigned blockX, unsigned blockY, unsigned blockZ,
-                           unsigned sharedBytes, Stream stream, void **parameters,
-                           void **extra);
+  Result (*cuLaunchKernelEx)(const LaunchConfig *config, Function function, void **parameters,
+                             void **extra);
   Result (*cuStreamBeginCapture_v2)(Stream stream, int mode);
   Result (*cuStreamEndCapture)(Stream stream, Graph *graph);
   Result (*cuGraphInstantiateWithFlags)(GraphExec *exec, Graph graph, unsigned long long flags);

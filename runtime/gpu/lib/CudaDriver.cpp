@@ -63,7 +63,7 @@ CudaDriver::CudaDriver() {
   GPT2C_RESOLVE(cuModuleUnload);
   GPT2C_RESOLVE(cuModuleGetFunction);
   GPT2C_RESOLVE(cuFuncSetAttribute);
-  GPT2C_RESOLVE(cuLaunchKernel);
+  GPT2C_RESOLVE(cuLaunchKernelEx);
   GPT2C_RESOLVE(cuStreamBeginCapture_v2);
   GPT2C_RESOLVE(cuStreamEndCapture);
   GPT2C_RESOLVE(cuGraphInstantiateWithFlags);

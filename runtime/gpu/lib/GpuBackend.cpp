@@ -38,9 +38,10 @@ Artifact openGpuArtifact(const std::filesystem::path &directory,
   return Artifact::open(directory, options);
 }
 
-bool graphsWanted(const GpuOptions &options) {
-  const char *setting = std::getenv("GPT2C_GPU_GRAPHS");
-  return options.graphs && !(setting && std::string_view(setting) == "0");
+// An option, unless the environment variable `name` is "0".
+bool wanted(bool option, const char *name) {
+  const char *setting = std::getenv(name);
+  return option && !(setting && std::string_view(setting) == "0");
 }
 
 const CudaDriver &loadDriver(const std::string &needer) {
@@ -110,7 +111,7 @@ GpuBackend::GpuBackend(Artifact opened, const GpuOptions &gpu)
   const artifact::LaunchPlan *plan = artifact.launchPlan();
   if (!plan) // Artifact::open parses it for every GPU target
     fail("artifact {}: no launch plan", name);
-  state_ = std::make_unique<State>(openDevice(manifest, name, gpu.device), graphsWanted(gpu));
+  state_ = std::make_unique<State>(openDevice(manifest, name, gpu.device), wanted(gpu.graphs, "GPT2C_GPU_GRAPHS"));
   State &s = *state_;
   const GpuDevice &device = s.device;
   const CudaDriver &driver = device.driver();
@@ -175,8 +176,10 @@ GpuBackend::GpuBackend(Artifact opened, const GpuOptions &gpu)
     if (!module)
       module = std::make_unique<PtxModule>(device, artifact.filePath(phase.library),
                                            fmt::format("{}: {}", where, phase.library));
-    s.programs.try_emplace(phaseName, device, *module, phaseName,
-                           *plan->findPhase(manifest, phaseName), addresses);
+    const artifact::PhasePlan &phasePlan = *plan->findPhase(manifest, phaseName);
+    s.programs.try_emplace(phaseName, device, *module, phaseName, phasePlan, addresses,
+                           phasePlan.dependentLaunch &&
+                               wanted(gpu.dependentLaunch, "GPT2C_GPU_PDL"));
   }
 }
 

@@ -33,8 +33,8 @@ cuda::DevicePointer addressOf(const artifact::KernelArg &arg, const ArgumentAddr
 
 PhaseProgram::PhaseProgram(const GpuDevice &device, const PtxModule &module,
                            const std::string &phase, const artifact::PhasePlan &plan,
-                           const ArgumentAddresses &addresses)
-    : driver_(device.driver()), where_(module.where()) {
+                           const ArgumentAddresses &addresses, bool dependentLaunch)
+    : driver_(device.driver()), where_(module.where()), dependentLaunch_(dependentLaunch) {
   launches_.resize(plan.launches.size());
   int maxShared = -1; // the device's opt-in limit, asked for once when needed
   for (std::size_t i = 0; i < plan.launches.size(); ++i) {
@@ -73,10 +73,17 @@ void PhaseProgram::enqueue(cuda::Stream stream, std::int64_t batch, std::int64_t
     }
     const auto &block = bound.launch.block;
     void **parameters = const_cast<void **>(bound.argumentPointers.data());
-    cuda::Result result = driver_.api().cuLaunchKernel(
-        bound.function, unsigned(grid[0]), unsigned(grid[1]), unsigned(grid[2]),
-        unsigned(block[0]), unsigned(block[1]), unsigned(block[2]),
-        unsigned(bound.launch.sharedBytes), stream, parameters, nullptr);
+    cuda::LaunchAttribute overlap{};
+    overlap.id = cuda::kLaunchAttributeProgrammaticStreamSerialization;
+    overlap.value.programmaticStreamSerializationAllowed = 1;
+    cuda::LaunchConfig config{unsigned(grid[0]),  unsigned(grid[1]),  unsigned(grid[2]),
+                              unsigned(block[0]), unsigned(block[1]), unsigned(block[2]),
+                              unsigned(bound.launch.sharedBytes),
+                              stream,
+                              &overlap,
+                              dependentLaunch_ ? 1u : 0u};
+    cuda::Result result =
+        driver_.api().cuLaunchKernelEx(&config, bound.function, parameters, nullptr);
     driver_.check(result, fmt::format("{}: {}: grid {} x {} x {}, block {} x {} x {}", where_,
                                       bound.label, grid[0], grid[1], grid[2], block[0], block[1],
                                       block[2]));

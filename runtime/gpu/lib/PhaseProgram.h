@@ -23,8 +23,11 @@ class PhaseProgram {
 public:
   // Resolves the kernels of `plan` (the manifest phase `phase`) in `module` and
   // raises the dynamic shared memory limit of those that need more than 48 KiB.
+  // With `dependentLaunch` every launch allows programmatic stream serialization:
+  // it may start before the launch before it has finished (its kernel waits).
   PhaseProgram(const GpuDevice &device, const PtxModule &module, const std::string &phase,
-               const artifact::PhasePlan &plan, const ArgumentAddresses &addresses);
+               const artifact::PhasePlan &plan, const ArgumentAddresses &addresses,
+               bool dependentLaunch);
 
   // Enqueues every launch, in order, for a step of `batch` sequences of `tokens`
   // tokens. Throws naming the launch that the driver refused.
@@ -35,13 +38,14 @@ private:
     artifact::Launch launch;
     cuda::Function function = nullptr;
     std::vector<cuda::DevicePointer> arguments;
-    std::vector<void *> argumentPointers; // into `arguments`, as cuLaunchKernel takes them
+    std::vector<void *> argumentPointers; // into `arguments`, as cuLaunchKernelEx takes them
     std::string label;                    // "decode launch 3 (kernel k3_attention)"
   };
 
   const CudaDriver &driver_;
   std::string where_;
   std::vector<BoundLaunch> launches_;
+  bool dependentLaunch_;
 };
 
 } // namespace gpt2c::gpu

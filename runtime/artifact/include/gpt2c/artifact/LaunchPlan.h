@@ -15,7 +15,7 @@
 namespace gpt2c::artifact {
 
 inline constexpr std::string_view kLaunchPlanFormatName = "gpt2c-launch-plan";
-inline constexpr std::int64_t kLaunchPlanFormatVersion = 1;
+inline constexpr std::int64_t kLaunchPlanFormatVersion = 2;
 // Scratch arguments are offsets into one buffer, each a multiple of this (16: a
 // view of an activation may start at a column offset; LAUNCH_PLAN.md).
 inline constexpr std::uint64_t kScratchAlignment = 16;
@@ -62,6 +62,10 @@ struct Launch {
 struct PhasePlan {
   std::string module; // the phase's PTX file: the manifest phase's library
   std::vector<Launch> launches;
+  // Every kernel waits for the launches before it (griddepcontrol.wait) before it
+  // touches what they write or read, so the runtime may let each launch start
+  // while the one before it still runs (programmatic dependent launch).
+  bool dependentLaunch = false;
   bool operator==(const PhasePlan &) const = default;
 };
 

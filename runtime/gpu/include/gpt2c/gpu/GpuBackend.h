@@ -27,6 +27,10 @@ struct GpuOptions {
   // Replay each phase step as a CUDA graph; off launches kernel by kernel (for
   // debugging). The environment variable GPT2C_GPU_GRAPHS=0 turns it off too.
   bool graphs = true;
+  // Let each launch start while the one before it finishes (programmatic
+  // dependent launch), where the launch plan allows it (`dependent_launch`).
+  // GPT2C_GPU_PDL=0 turns it off too.
+  bool dependentLaunch = true;
 };
 
 class GpuBackend final : public CompiledBackend {

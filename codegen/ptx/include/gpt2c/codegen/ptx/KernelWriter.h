@@ -75,11 +75,25 @@ public:
 
   // Warp-level and block-level reductions (all threads of the block must call
   // the block ones; they return the result to every thread).
+  // `x` (f32) of the lane whose id differs from this one's by the bits of `mask`.
+  Value shuffleXor(const Value &x, int64_t mask);
   Value warpSum(const Value &x);
   Value warpMax(const Value &x);
   Value blockSum(const Value &x);
   Value blockMax(const Value &x);
   void barrier();
+
+  // Programmatic dependent launch: waits until the launches before this one have
+  // finished and their writes are visible (griddepcontrol.wait), then lets the
+  // next launch of the stream start (griddepcontrol.launch_dependents). Every
+  // kernel calls it exactly once, before it reads anything an earlier launch
+  // wrote or writes anything an earlier launch reads; only weights may be touched
+  // before it. finish() refuses a kernel that never called it.
+  void awaitPreviousGrids();
+  // Starts an asynchronous copy of `bytes` (a multiple of 16, from a 16-byte
+  // aligned global address) into L2: the weights of a launch stream in while the
+  // launch before it still runs.
+  void prefetchToL2(const Value &pointer, int64_t bytes);
 
   // scf.for over index values with loop-carried values. beginFor returns the
   // induction variable and the iteration arguments' names; endFor yields and
@@ -120,6 +134,7 @@ private:
   int indent_ = 2;
   std::vector<OpenLoop> loops_;
   Value reductionScratch_; // 32 floats of shared memory for block reductions
+  bool awaited_ = false;
 };
 
 } // namespace gpt2c::ptx

@@ -85,8 +85,9 @@ struct AttentionSpec {
   int64_t heads, headDim, capacity, qRowStride;
   double scale;
   int64_t chunk = 64;    // one-query kernels: keys per block
-  int64_t blockQ = 64;   // prefill: queries per block, one per thread
+  int64_t blockQ = 64;   // prefill: queries per block
   int64_t keyTile = 32;  // prefill: keys staged in shared memory at a time
+  int64_t keySplit = 4;  // prefill: threads per query, each taking every keySplit-th key
   int64_t splits() const { return (capacity + chunk - 1) / chunk; }
 };
 KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &spec);
