@@ -53,37 +53,69 @@ KernelSource gemmKernel(const std::string &name, const GemmSpec &spec) {
   Value tileA = w.sharedArray(half, kTile * kPitch);
   Value tileB = w.sharedArray(half, kTile * kPitch);
 
-  std::vector<Value> zeros(32, w.f32(0.0));
-  std::vector<std::string> accumulatorTypes(32, "f32");
-  auto kLoop = w.beginFor(w.index(0), kValue, w.index(kStep), zeros, accumulatorTypes);
-  Value k0 = kLoop.inductionVariable;
-  // Stage x: 64 rows x 32 floats = 512 vectors of 4, four per thread.
+  // Each thread's pieces of a K step: of x, 64 rows x 32 floats = 512 vectors of
+  // 4 (four per thread); of W, 64 rows x 32 16-bit values = 256 vectors of 8 (two).
+  struct Piece {
+    Value tileOffset, rowOffset, column, inside;
+  };
+  std::vector<Piece> xPieces, wPieces;
   for (int64_t i = 0; i < 4; ++i) {
     Value item = w.add(thread, w.index(i * kThreads));
     Value r = w.divu(item, w.index(8));
     Value c = w.mul(w.remu(item, w.index(8)), w.index(4));
     Value row = w.add(firstRow, r);
-    Value inside = w.cmp("ult", row, rows);
-    Value source = w.add(w.mul(w.minu(row, lastRow), kValue), w.add(k0, c));
-    Value values = w.load(w.gep(w.param("x"), source, "f32"), "vector<4xf32>", 1, 16);
-    values = w.select(inside, values, w.splat(w.f32(0.0), "vector<4xf32>"), "vector<4xf32>");
-    Value rounded = w.convert(values, "vector<4xf32>", vectorOf(4, half));
-    w.store(rounded, w.gep(tileA, w.add(w.mul(r, w.index(kPitch)), c), half, 3), vectorOf(4, half),
-            3, 8);
+    xPieces.push_back({w.add(w.mul(r, w.index(kPitch)), c), w.mul(w.minu(row, lastRow), kValue),
+                       c, w.cmp("ult", row, rows)});
   }
-  // Stage W: 64 rows x 32 16-bit values = 256 vectors of 8, two per thread.
   for (int64_t i = 0; i < 2; ++i) {
     Value item = w.add(thread, w.index(i * kThreads));
     Value r = w.divu(item, w.index(4));
     Value c = w.mul(w.remu(item, w.index(4)), w.index(8));
     Value column = w.minu(w.add(firstColumn, r), lastColumn);
-    Value source = w.add(w.mul(column, kValue), w.add(k0, c));
-    Value values = w.load(w.gep(w.param("weight"), source, half), vectorOf(8, half), 1, 16);
-    w.store(values, w.gep(tileB, w.add(w.mul(r, w.index(kPitch)), c), half, 3), vectorOf(8, half),
-            3, 16);
+    wPieces.push_back({w.add(w.mul(r, w.index(kPitch)), c), w.mul(column, kValue), c, {}});
   }
+  const std::string xVector = "vector<4xf32>", wVector = vectorOf(8, half);
+  // The global loads of the step at k0, into registers (nothing uses them yet:
+  // x is masked and rounded when it is staged).
+  auto loadStep = [&](const Value &k0) {
+    std::vector<Value> loaded;
+    for (const Piece &piece : xPieces) {
+      Value source = w.add(piece.rowOffset, w.add(k0, piece.column));
+      loaded.push_back(w.load(w.gep(w.param("x"), source, "f32"), xVector, 1, 16));
+    }
+    for (const Piece &piece : wPieces)
+      loaded.push_back(w.load(
+          w.gep(w.param("weight"), w.add(piece.rowOffset, w.add(k0, piece.column)), half),
+          wVector, 1, 16));
+    return loaded;
+  };
+
+  // Software pipelining by registers: the loads of step k0 + 32 are issued
+  // before the tensor-core work on step k0 (staged in shared memory), so their
+  // latency hides behind it.
+  std::vector<Value> carried(32, w.f32(0.0));
+  std::vector<std::string> carriedTypes(32, "f32");
+  for (const Value &value : loadStep(w.index(0)))
+    carried.push_back(value);
+  for (std::size_t i = 0; i < xPieces.size(); ++i)
+    carriedTypes.push_back(xVector);
+  for (std::size_t i = 0; i < wPieces.size(); ++i)
+    carriedTypes.push_back(wVector);
+  auto kLoop = w.beginFor(w.index(0), kValue, w.index(kStep), carried, carriedTypes);
+  Value k0 = kLoop.inductionVariable;
+  Value zeroVector = w.splat(w.f32(0.0), xVector);
+  for (std::size_t i = 0; i < xPieces.size(); ++i) {
+    Value values = w.select(xPieces[i].inside, kLoop.iterArgs[32 + i], zeroVector, xVector);
+    w.store(w.convert(values, xVector, vectorOf(4, half)),
+            w.gep(tileA, xPieces[i].tileOffset, half, 3), vectorOf(4, half), 3, 8);
+  }
+  for (std::size_t i = 0; i < wPieces.size(); ++i)
+    w.store(kLoop.iterArgs[32 + xPieces.size() + i], w.gep(tileB, wPieces[i].tileOffset, half, 3),
+            wVector, 3, 16);
+  // The last step loads its own K again (in bounds; unused).
+  std::vector<Value> next = loadStep(w.minu(w.add(k0, w.index(kStep)), w.index(spec.k - kStep)));
   w.barrier();
-  std::vector<Value> accumulators = kLoop.iterArgs;
+  std::vector<Value> accumulators(kLoop.iterArgs.begin(), kLoop.iterArgs.begin() + 32);
   const std::string mmaAttributes = fmt::format(
       "{{layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, "
       "multiplicandAPtxType = #nvvm.mma_type<{0}>, multiplicandBPtxType = #nvvm.mma_type<{0}>, "
@@ -121,7 +153,9 @@ KernelSource gemmKernel(const std::string &name, const GemmSpec &spec) {
       }
   }
   w.barrier(); // the tiles are overwritten by the next step
-  std::vector<Value> results = w.endFor(accumulators);
+  std::vector<Value> yielded = accumulators;
+  yielded.insert(yielded.end(), next.begin(), next.end());
+  std::vector<Value> results = w.endFor(yielded);
 
   // Epilogue: c0, c1 at (group, 2 quad + {0, 1}), c2, c3 eight rows below.
   int64_t outStride = spec.outRowStride ? spec.outRowStride : spec.n;
