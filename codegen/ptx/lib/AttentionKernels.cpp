@@ -19,8 +19,6 @@ namespace gpt2c::ptx {
 
 namespace {
 
-constexpr const char *kVec4 = "vector<4xf32>";
-
 void checkHeadDim(const std::string &name, const AttentionSpec &spec) {
   if (spec.headDim % 4 != 0 || spec.headDim > 1024)
     fail("attention {}: head dimension {} must be a multiple of 4 up to 1024", name, spec.headDim);

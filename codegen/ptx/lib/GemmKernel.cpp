@@ -74,7 +74,7 @@ KernelSource gemmKernel(const std::string &name, const GemmSpec &spec) {
     Value column = w.minu(w.add(firstColumn, r), lastColumn);
     wPieces.push_back({w.add(w.mul(r, w.index(kPitch)), c), w.mul(column, kValue), c, {}});
   }
-  const std::string xVector = "vector<4xf32>", wVector = vectorOf(8, half);
+  const std::string xVector = kVec4, wVector = vectorOf(8, half);
   // The global loads of the step at k0, into registers (nothing uses them yet:
   // x is masked and rounded when it is staged).
   auto loadStep = [&](const Value &k0) {

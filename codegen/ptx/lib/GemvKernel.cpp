@@ -16,8 +16,6 @@ namespace gpt2c::ptx {
 
 namespace {
 
-constexpr const char *kVec4 = "vector<4xf32>";
-
 // Column `column` of the QKV row `row` (sequence b = row / T, token t = row % T):
 // keys and values go to cache[b][h][P + t][d].
 void storeIntoCache(KernelWriter &w, const GemvSpec &spec, const Value &row, const Value &column,

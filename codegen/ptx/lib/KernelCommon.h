@@ -19,6 +19,9 @@ inline StepParams loadStepParams(KernelWriter &w) {
   return {field(0), field(1), field(2)};
 }
 
+// Four floats: the 16-byte unit of the kernels' activation loads and stores.
+inline constexpr const char *kVec4 = "vector<4xf32>";
+
 inline int64_t elementBytes(std::string_view type) { return type == "f32" ? 4 : 2; }
 
 // The vector type of `lanes` elements of `type`.
