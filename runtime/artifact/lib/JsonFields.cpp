@@ -134,13 +134,22 @@ nlohmann::json parseJsonDocument(std::string_view text, std::string_view where) 
   }
 }
 
-std::int64_t checkFormat(JsonFields &root, std::string_view name, std::int64_t newest,
-                         std::string_view where) {
+void checkFormatVersion(std::int64_t version, std::int64_t oldest, std::int64_t newest,
+                        std::string_view where) {
+  if (version > newest)
+    fail("{}: format version {} is newer than this runtime ({})", where, version, newest);
+  if (version < oldest)
+    fail("{}: format version {} is not supported (this runtime reads {}; recompile the artifact)",
+         where, version, oldest == newest ? fmt::format("{}", newest)
+                                          : fmt::format("{} to {}", oldest, newest));
+}
+
+std::int64_t checkFormat(JsonFields &root, std::string_view name, std::int64_t oldest,
+                         std::int64_t newest, std::string_view where) {
   if (std::string format = root.string("format"); format != name)
     root.fail("format", fmt::format("'{}' is not {}", format, name));
   std::int64_t version = root.integer("format_version", 1, std::numeric_limits<std::int64_t>::max());
-  if (version > newest)
-    fail("{}: format version {} is newer than this runtime ({})", where, version, newest);
+  checkFormatVersion(version, oldest, newest, where);
   return version;
 }
 

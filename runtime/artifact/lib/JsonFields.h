@@ -55,10 +55,16 @@ private:
 // Parses `text` as a JSON document ("WHERE: not valid JSON: ..." otherwise).
 nlohmann::json parseJsonDocument(std::string_view text, std::string_view where);
 
-// Checks the document's "format" (it must be `name`) and "format_version" (at most
-// `newest`: "WHERE: format version 2 is newer than this runtime (1)"), the first
-// fields read, since a newer format may differ in any other. Returns the version.
-std::int64_t checkFormat(JsonFields &root, std::string_view name, std::int64_t newest,
-                         std::string_view where);
+// Refuses a format version outside [oldest, newest]: "WHERE: format version 2 is
+// newer than this runtime (1)", or "... 1 is not supported (this runtime reads 2;
+// recompile the artifact)".
+void checkFormatVersion(std::int64_t version, std::int64_t oldest, std::int64_t newest,
+                        std::string_view where);
+
+// Checks the document's "format" (it must be `name`) and "format_version"
+// (checkFormatVersion), the first fields read, since another version may differ
+// in any other. Returns the version.
+std::int64_t checkFormat(JsonFields &root, std::string_view name, std::int64_t oldest,
+                         std::int64_t newest, std::string_view where);
 
 } // namespace gpt2c::artifact

@@ -171,10 +171,9 @@ LaunchPlan LaunchPlan::parse(std::string_view text, std::string_view where,
   nlohmann::json json = parseJsonDocument(text, where);
   JsonFields root(json, std::string(where), "");
   LaunchPlan plan;
-  plan.formatVersion = checkFormat(root, kLaunchPlanFormatName, kLaunchPlanFormatVersion, where);
-  if (plan.formatVersion != kLaunchPlanFormatVersion) // its fields differ: say so first
-    fail("{}: format version {} is not supported (this runtime reads {}; recompile the artifact)",
-         where, plan.formatVersion, kLaunchPlanFormatVersion);
+  // Only the current version: version 1 had no `dependent_launch`.
+  plan.formatVersion = checkFormat(root, kLaunchPlanFormatName, kLaunchPlanFormatVersion,
+                                   kLaunchPlanFormatVersion, where);
   plan.scratchBytes = root.unsignedInteger("scratch_bytes", kMaxBytes);
   JsonFields phases = root.object("phases");
   for (const std::string &name : phases.keys()) {

@@ -3,6 +3,8 @@
 // that exists, and every grid and block is one the CUDA driver can launch.
 #include "gpt2c/artifact/LaunchPlan.h"
 
+#include "JsonFields.h"
+
 #include "gpt2c/support/Error.h"
 
 #include <algorithm>
@@ -130,10 +132,7 @@ const PhasePlan *LaunchPlan::findPhase(const Manifest &manifest,
 
 void LaunchPlan::validate(std::string_view where, const Manifest &manifest) const {
   PlanChecker check(where, manifest);
-  if (formatVersion != kLaunchPlanFormatVersion)
-    gpt2c::fail("{}: format version {} is not supported (this runtime reads {}; recompile the "
-                "artifact)",
-                where, formatVersion, kLaunchPlanFormatVersion);
+  checkFormatVersion(formatVersion, kLaunchPlanFormatVersion, kLaunchPlanFormatVersion, where);
   if (scratchBytes != manifest.scratchBytes)
     check.fail("scratch_bytes", fmt::format("{} differs from the manifest's scratch_bytes ({})",
                                             scratchBytes, manifest.scratchBytes));

@@ -169,7 +169,7 @@ Manifest Manifest::parse(std::string_view text, std::string_view where) {
   nlohmann::json json = parseJsonDocument(text, where);
   JsonFields root(json, std::string(where), "");
   Manifest manifest;
-  manifest.formatVersion = checkFormat(root, kFormatName, kFormatVersion, where);
+  manifest.formatVersion = checkFormat(root, kFormatName, 1, kFormatVersion, where);
 
   manifest.model = parseModel(root.object("model"), manifest.modelSource);
   JsonFields target = root.object("target");

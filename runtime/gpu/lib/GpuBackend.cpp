@@ -111,7 +111,8 @@ GpuBackend::GpuBackend(Artifact opened, const GpuOptions &gpu)
   const artifact::LaunchPlan *plan = artifact.launchPlan();
   if (!plan) // Artifact::open parses it for every GPU target
     fail("artifact {}: no launch plan", name);
-  state_ = std::make_unique<State>(openDevice(manifest, name, gpu.device), wanted(gpu.graphs, "GPT2C_GPU_GRAPHS"));
+  state_ = std::make_unique<State>(openDevice(manifest, name, gpu.device),
+                                   wanted(gpu.graphs, "GPT2C_GPU_GRAPHS"));
   State &s = *state_;
   const GpuDevice &device = s.device;
   const CudaDriver &driver = device.driver();
