@@ -1,14 +1,44 @@
 #include "gpt2c/support/ThreadPool.h"
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
 #include <memory>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace gpt2c {
 namespace {
 
 thread_local bool insideParallelRegion = false;
 std::atomic<unsigned> defaultThreads{0};
+
+// How long a thread polls before it sleeps: longer than the gap between the
+// parallel loops of one decode step, short enough that an idle process soon
+// stops using its cores.
+constexpr auto kSpinTime = std::chrono::microseconds(200);
+
+void relaxCpu() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Polls `ready` until it holds or kSpinTime has passed; returns its last value.
+template <typename Ready> bool spinUntil(Ready ready) {
+  auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (unsigned polls = 1;; ++polls) {
+    if (ready())
+      return true;
+    relaxCpu();
+    // Reading the clock costs more than a poll: look at it every 64 polls.
+    if (polls % 64 == 0 && std::chrono::steady_clock::now() >= deadline)
+      return ready();
+  }
+}
 
 // Chunk `index` of `parts` equal chunks of [0, count).
 std::pair<std::int64_t, std::int64_t> chunk(std::int64_t count, unsigned parts, unsigned index) {
@@ -28,40 +58,65 @@ ThreadPool::ThreadPool(unsigned threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   wake_.notify_all();
   for (std::thread &worker : workers_)
     worker.join();
 }
 
+bool ThreadPool::awaitWork(std::uint64_t seen) {
+  auto ready = [&] {
+    return stopping_.load(std::memory_order_acquire) ||
+           generation_.load(std::memory_order_acquire) != seen;
+  };
+  if (!spinUntil(ready)) {
+    std::unique_lock lock(mutex_);
+    ++sleepingWorkers_;
+    wake_.wait(lock, ready);
+    --sleepingWorkers_;
+  }
+  return !stopping_.load(std::memory_order_acquire);
+}
+
 void ThreadPool::workerLoop(unsigned index) {
   std::uint64_t seen = 0;
-  for (;;) {
-    std::unique_lock lock(mutex_);
-    wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-    if (stopping_)
-      return;
-    seen = generation_;
+  while (awaitWork(seen)) {
+    seen = generation_.load(std::memory_order_acquire);
     auto [begin, end] = chunk(count_, size(), index);
-    const auto *body = body_;
-    lock.unlock();
     std::exception_ptr failure;
     if (begin < end) {
       insideParallelRegion = true;
       try {
-        (*body)(begin, end);
+        (*body_)(begin, end);
       } catch (...) {
         failure = std::current_exception();
       }
       insideParallelRegion = false;
     }
-    lock.lock();
-    if (failure && !error_)
-      error_ = failure;
-    if (--pending_ == 0)
-      done_.notify_one();
+    if (failure) {
+      std::lock_guard lock(mutex_);
+      if (!error_)
+        error_ = failure;
+    }
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // The last chunk: wake the caller if it went to sleep. Taking the mutex
+      // orders this against the caller's check of pending_ before it sleeps.
+      std::lock_guard lock(mutex_);
+      if (callerSleeping_)
+        done_.notify_one();
+    }
   }
+}
+
+void ThreadPool::awaitWorkers() {
+  auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spinUntil(finished))
+    return;
+  std::unique_lock lock(mutex_);
+  callerSleeping_ = true;
+  done_.wait(lock, finished);
+  callerSleeping_ = false;
 }
 
 void ThreadPool::parallelFor(std::int64_t count,
@@ -73,15 +128,18 @@ void ThreadPool::parallelFor(std::int64_t count,
     return;
   }
   std::lock_guard turn(callMutex_);
+  bool anyAsleep;
   {
     std::lock_guard lock(mutex_);
     body_ = &body;
     count_ = count;
-    pending_ = unsigned(workers_.size());
     error_ = nullptr;
-    ++generation_;
+    pending_.store(unsigned(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    anyAsleep = sleepingWorkers_ > 0;
   }
-  wake_.notify_all();
+  if (anyAsleep)
+    wake_.notify_all();
   auto [begin, end] = chunk(count, size(), 0);
   std::exception_ptr failure;
   insideParallelRegion = true;
@@ -92,11 +150,11 @@ void ThreadPool::parallelFor(std::int64_t count,
     failure = std::current_exception();
   }
   insideParallelRegion = false;
-  std::unique_lock lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
-  if (!failure)
+  awaitWorkers();
+  if (!failure) {
+    std::lock_guard lock(mutex_);
     failure = error_;
-  lock.unlock();
+  }
   if (failure)
     std::rethrow_exception(failure);
 }

@@ -1,6 +1,11 @@
 #pragma once
 // A fixed set of worker threads for data-parallel loops. One pool serves a whole
 // process so that nested libraries never oversubscribe the cores.
+//
+// A decode step runs dozens of short parallel loops back to back, so idle workers
+// and a caller waiting for its chunks spin for a short while before they sleep on
+// a condition variable: waking a sleeping thread costs tens of microseconds.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -32,17 +37,25 @@ public:
 
 private:
   void workerLoop(unsigned index);
+  // Waits until `generation_` differs from `seen` or the pool stops; false when stopping.
+  bool awaitWork(std::uint64_t seen);
+  void awaitWorkers();
 
   std::vector<std::thread> workers_;
   std::mutex callMutex_; // one parallelFor at a time from outside the pool
+  // Guards the sleepers and the error, and orders a sleeper's check against a wake-up.
   std::mutex mutex_;
   std::condition_variable wake_, done_;
+  // The loop being run; written before `generation_` is bumped (release) and read
+  // after a worker sees the new generation (acquire).
   const std::function<void(std::int64_t, std::int64_t)> *body_ = nullptr;
   std::int64_t count_ = 0;
-  std::uint64_t generation_ = 0;
-  unsigned pending_ = 0;
-  std::exception_ptr error_;
-  bool stopping_ = false;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<unsigned> pending_{0};
+  std::atomic<bool> stopping_{false};
+  unsigned sleepingWorkers_ = 0; // under mutex_
+  bool callerSleeping_ = false;  // under mutex_
+  std::exception_ptr error_;     // under mutex_
 };
 
 } // namespace gpt2c
