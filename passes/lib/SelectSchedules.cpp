@@ -55,6 +55,19 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
       schedule["tile_n"] = std::max<int64_t>(kLanes, n / kLanes * kLanes);
       schedule["n_per_task"] = schedule["tile_n"];
     }
+  } else if (!transposedWeights && !weightType.isInteger(8) && n >= kLanes) {
+    // [K][N] rows: each thread sums a contiguous chunk of whole rows (split-K), a
+    // stream the hardware prefetchers follow; strips of columns per task read a few
+    // cache lines of every row instead (bf16 decode measured 1.16x slower so).
+    constexpr int64_t kUnroll = 4;
+    int64_t tile = std::min<int64_t>(4 * kLanes, n / kLanes * kLanes);
+    int64_t splitK = std::max<int64_t>(1, machine.threads);
+    while (splitK > 1 && k % (splitK * kUnroll) != 0)
+      --splitK;
+    schedule = {{"strategy", "gemv"}, {"vector", kLanes}, {"tile_n", tile},
+                {"n_per_task", n / tile * tile}, {"unroll", k % kUnroll == 0 ? kUnroll : 1}};
+    if (splitK > 1)
+      schedule["split_k"] = splitK;
   } else {
     // Vectorised along the contiguous weight dimension: n for [K][N], k for [N][K].
     int64_t tile = transposedWeights ? 4 : std::min<int64_t>(4 * kLanes, n / kLanes * kLanes);

@@ -12,6 +12,8 @@
 //   unroll      reduction steps unrolled (gemv kn 4, gemv nk 1, gemm 2)
 //   prefetch    gemv: software prefetch distance in streaming steps (default: int8 nk,
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
+//   split_k     gemv kn, unquantized: consecutive chunks of K summed by separate tasks
+//               (default 1; then n_per_task defaults to all n)
 //   parallel    split the tasks over the thread pool (default true)
 // The norm prologue is computed once per row, before the product (compute_root),
 // in parallel over rows for gemm.

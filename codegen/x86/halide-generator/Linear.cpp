@@ -39,8 +39,16 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
   if (s.gemm && s.tileM * (s.tileN / s.lanes) > 28)
     schedule.fail("tile_m", "times tile_n / vector exceeds the 28 accumulator registers");
 
+  s.splitK = static_cast<int>(schedule.intInRange("split_k", 1, 1, 64));
+  if (s.splitK > 1 && (s.gemm || layout != WeightLayout::KN || weight.quantized()))
+    schedule.fail("split_k", "applies to strategy \"gemv\" with layout \"kn\" and "
+                             "unquantized weights only");
+  if (s.splitK > 1 && s.tileM != 1)
+    schedule.fail("split_k", "needs tile_m 1 (rows are looped inside each task)");
+
   int wholeTiles = n / s.tileN * s.tileN;
-  int perTaskDefault = s.gemm ? 2 * s.tileN
+  int perTaskDefault = s.splitK > 1 ? wholeTiles
+                       : s.gemm    ? 2 * s.tileN
                        : layout == WeightLayout::KN ? roundUp((n + 3) / 4, s.tileN)
                                                      : roundUp((n + 7) / 8, s.tileN);
   s.nPerTask = static_cast<int>(
@@ -65,6 +73,8 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
   if (reduced % s.unroll != 0)
     schedule.fail("unroll", "must divide the unrolled loop's extent (" + std::to_string(reduced) +
                                 ")");
+  if (k % (s.splitK * s.unroll) != 0)
+    schedule.fail("split_k", "times unroll must divide k (" + std::to_string(k) + ")");
   s.parallel = schedule.optionalBool("parallel", true);
   // int8 rows are short (k bytes) and widening them takes more instructions per
   // byte than the out-of-order window hides, so by default a short int8 nk tile
@@ -95,6 +105,8 @@ LinearProduct::LinearProduct(Func x, Expr rows, const PackedMatrix &weight, Weig
   wide_(a, b) = weight_.widened(a, b);
   if (s_.gemm)
     defineGemm();
+  else if (layout_ == WeightLayout::KN && s_.splitK > 1)
+    defineGemvKnSplit();
   else if (layout_ == WeightLayout::KN)
     defineGemvKn();
   else
@@ -116,6 +128,16 @@ void LinearProduct::defineGemvKn() {
   grouped_(n, m, g) += rows_(g * groupSize + r, m) * wide_(n, g * groupSize + r);
   acc_(n, m) = 0.0f;
   acc_(n, m) += grouped_(n, m, rg) * weight_.scale(rg, n);
+}
+
+void LinearProduct::defineGemvKnSplit() {
+  Var n = nVar_, m = mVar_, t("t");
+  const int chunk = k_ / s_.splitK;
+  RDom r(0, chunk, "r"), rt(0, s_.splitK, "rt");
+  partial_(n, m, t) = 0.0f;
+  partial_(n, m, t) += rows_(t * chunk + r, m) * wide_(n, t * chunk + r);
+  acc_(n, m) = 0.0f;
+  acc_(n, m) += partial_(n, m, rt);
 }
 
 void LinearProduct::defineGemvNk() {
@@ -154,6 +176,8 @@ void LinearProduct::defineGemm() {
 void LinearProduct::schedule(Func out) {
   if (s_.gemm)
     scheduleGemm(out);
+  else if (layout_ == WeightLayout::KN && s_.splitK > 1)
+    scheduleGemvKnSplit(out);
   else if (layout_ == WeightLayout::KN)
     scheduleGemvKn(out);
   else
@@ -225,6 +249,36 @@ void LinearProduct::scheduleGemvKn(Func out) {
   streamRows(grouped_);
   Var nv("nv"), nvi("nvi");
   acc_.update().split(n, nv, nvi, lanes).reorder(nvi, m, nv, rg).vectorize(nvi);
+}
+
+void LinearProduct::scheduleGemvKnSplit(Func out) {
+  Var n = nVar_, m = mVar_, t = partial_.args()[2];
+  const int lanes = s_.lanes;
+  // Column splits guard their tails: rounding up would read weights past n.
+  const TailStrategy guard = TailStrategy::GuardWithIf;
+  out.vectorize(n, lanes);
+  acc_.compute_at(out, m).vectorize(n, lanes, guard);
+  acc_.update().reorder(n, reductionVars(acc_)[0]).vectorize(n, lanes, guard);
+
+  // Zeroing the partial sums is a few kilobytes: one serial loop, no second dispatch.
+  partial_.compute_root().vectorize(n, lanes, guard);
+  // Each task: its chunk of rows, `unroll` rows per pass over its columns, tile_n
+  // columns per register tile; the partial sums stay in L1 between passes.
+  RVar r = reductionVars(partial_)[0], ro("ro"), ri("ri");
+  Var no("no"), ni("ni"), nt("nt"), nti("nti"), nv("nv"), nvi("nvi"), task("task");
+  Stage update = partial_.update();
+  update.split(r, ro, ri, s_.unroll)
+      .split(n, no, ni, s_.nPerTask, guard)
+      .split(ni, nt, nti, s_.tileN, guard)
+      .split(nti, nv, nvi, lanes, guard)
+      .reorder(nvi, nv, ri, m, nt, ro, no, t)
+      .vectorize(nvi)
+      .unroll(nv)
+      .unroll(ri)
+      .fuse(no, t, task);
+  if (s_.parallel)
+    update.parallel(task);
+  prefetchWeights(update, ro);
 }
 
 void LinearProduct::scheduleGemvNk(Func out) {

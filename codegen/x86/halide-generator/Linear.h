@@ -13,6 +13,11 @@
 //     int8: the products of a group are summed first, then scaled once per group.
 //     prefetch: weights of the step that many steps ahead are prefetched, one
 //       instruction per cache line; past the end of a row it reaches the next rows.
+//     split_k (kn, unquantized): the K rows are cut into split_k consecutive chunks,
+//       each task sums its chunk's rows over n_per_task columns (default all n) into
+//       partial sums, which are added up afterwards. With whole rows per task each
+//       thread reads one contiguous stretch of the matrix, which the hardware
+//       prefetchers follow, instead of a few cache lines of every row.
 //   "gemm" (prefill: many rows). Each task packs its n_per_task columns into a float32
 //     panel (widened, int8 scale applied, transposed for nk) once, then computes
 //     tile_m x tile_n register tiles over all rows, reading the panel from L2 and the
@@ -37,6 +42,7 @@ struct LinearSchedule {
   bool parallel = true; // "parallel": split tasks over the thread pool
   int prefetch = 0;     // "prefetch": gemv only; software-prefetch the weights this
                         // many streaming steps ahead (0: leave it to the hardware)
+  int splitK = 1;       // "split_k": gemv kn only; chunks of K summed by separate tasks
 };
 
 // Reads and validates the schedule fields above for a K x N product; the
@@ -59,15 +65,17 @@ public:
 
 private:
   void defineGemvKn();
+  void defineGemvKnSplit();
   void defineGemvNk();
   void defineGemm();
   void scheduleGemvKn(Halide::Func out);
+  void scheduleGemvKnSplit(Halide::Func out);
   void scheduleGemvNk(Halide::Func out);
   void scheduleGemm(Halide::Func out);
   void prefetchWeights(Halide::Stage stage, Halide::RVar loop);
   void wholeRowTiles(std::vector<Halide::Func> funcs);
 
-  Halide::Func x_, rows_, wide_, acc_, grouped_, lanes_, panel_;
+  Halide::Func x_, rows_, wide_, acc_, grouped_, lanes_, panel_, partial_;
   const PackedMatrix &weight_;
   WeightLayout layout_;
   int k_;

@@ -110,6 +110,16 @@ const LinearCase kCases[] = {
      [](const LinearBuffers &b) {
        return linear_gemv_kn_bf16_gelu_rows(b.x, b.weight, b.bias, b.y);
      }},
+    {"gemv_kn_split_f32_residual", 64, 208, "f32", 0, true, false, false, true, 0,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kn_split_f32_residual(b.x, b.weight, b.bias, b.residual, b.y);
+     }},
+    {"gemv_kn_split_bf16_norm_gelu", 96, 192, "bf16", 0, true, true, true, false, 1e-5f,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kn_split_bf16_norm_gelu(b.x, b.weight, b.bias, b.gamma, b.beta, b.y);
+     }},
+    {"gemv_kn_split_f16_serial", 64, 48, "f16", 0, true, false, false, false, 0,
+     [](const LinearBuffers &b) { return linear_gemv_kn_split_f16_serial(b.x, b.weight, b.bias, b.y); }},
     {"gemv_kn_int8_residual", 256, 64, "int8", 32, true, false, false, true, 0,
      [](const LinearBuffers &b) {
        return linear_gemv_kn_int8_residual(b.x, b.weight, b.scales, b.bias, b.residual, b.y);
