@@ -9,20 +9,17 @@ Expr widenBf16(const Expr &bits) {
 }
 
 Expr widenF16(const Expr &bits) {
-  // Halide 14 has no fast f16 -> f32 on x86, so rebuild the float32 bit pattern.
-  auto u32 = [](uint32_t value) { return Expr(value); };
+  // Halide 14 has no fast f16 -> f32 on x86, so rebuild the float32 value from the
+  // bits. Placed in a float32's low exponent and mantissa bits, a half's magnitude
+  // reads as the right value times 2^-112 for normals and subnormals alike (the
+  // subnormals land on float32 subnormals), so one multiplication finishes both.
   Expr h = cast<uint32_t>(bits);
-  Expr sign = (h & 0x8000u) << 16;
-  Expr exponent = (h >> 10) & 0x1fu;
-  Expr mantissa = h & 0x3ffu;
-  // Normal: rebias the exponent from 15 to 127 (add 112 << 23) and widen the mantissa.
-  Expr normal = ((h & 0x7fffu) << 13) + u32(112u << 23);
-  // Infinity and NaN: all-ones exponent, mantissa (NaN payload) kept.
-  Expr special = (mantissa << 13) | 0x7f800000u;
-  // Zero and subnormal: mantissa * 2^-24, exact in float32.
-  Expr small = reinterpret<uint32_t>(cast<float>(mantissa) * (1.0f / 16777216.0f));
-  Expr magnitude = select(exponent == u32(0), small, exponent == u32(31), special, normal);
-  return reinterpret<float>(magnitude | sign);
+  Expr shifted = (h & 0x7fffu) << 13;
+  Expr finite = reinterpret<float>(shifted) * 5.192296858534828e33f; // 2^112
+  // Infinity and NaN (all-ones exponent): all-ones float32 exponent, payload kept.
+  Expr special = reinterpret<float>(shifted | 0x7f800000u);
+  Expr magnitude = select((h & 0x7c00u) == Expr(0x7c00u), special, finite);
+  return reinterpret<float>(reinterpret<uint32_t>(magnitude) | ((h & 0x8000u) << 16));
 }
 
 namespace {
