@@ -40,19 +40,13 @@ template <typename Ready> bool spinUntil(Ready ready) {
   }
 }
 
-// Chunk `index` of `parts` equal chunks of [0, count).
-std::pair<std::int64_t, std::int64_t> chunk(std::int64_t count, unsigned parts, unsigned index) {
-  std::int64_t begin = count * index / parts, end = count * (index + 1) / parts;
-  return {begin, end};
-}
-
 } // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 1; i < threads; ++i)
-    workers_.emplace_back([this, i] { workerLoop(i); });
+    workers_.emplace_back([this] { workerLoop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -79,21 +73,29 @@ bool ThreadPool::awaitWork(std::uint64_t seen) {
   return !stopping_.load(std::memory_order_acquire);
 }
 
-void ThreadPool::workerLoop(unsigned index) {
+std::exception_ptr ThreadPool::runChunks() {
+  std::exception_ptr failure;
+  insideParallelRegion = true;
+  for (;;) {
+    std::int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
+    if (begin >= count_)
+      break;
+    try {
+      (*body_)(begin, std::min(begin + grain_, count_));
+    } catch (...) {
+      if (!failure)
+        failure = std::current_exception();
+    }
+  }
+  insideParallelRegion = false;
+  return failure;
+}
+
+void ThreadPool::workerLoop() {
   std::uint64_t seen = 0;
   while (awaitWork(seen)) {
     seen = generation_.load(std::memory_order_acquire);
-    auto [begin, end] = chunk(count_, size(), index);
-    std::exception_ptr failure;
-    if (begin < end) {
-      insideParallelRegion = true;
-      try {
-        (*body_)(begin, end);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      insideParallelRegion = false;
-    }
+    std::exception_ptr failure = runChunks();
     if (failure) {
       std::lock_guard lock(mutex_);
       if (!error_)
@@ -133,6 +135,8 @@ void ThreadPool::parallelFor(std::int64_t count,
     std::lock_guard lock(mutex_);
     body_ = &body;
     count_ = count;
+    grain_ = std::max<std::int64_t>(1, count / (4 * std::int64_t(size())));
+    next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
     pending_.store(unsigned(workers_.size()), std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
@@ -140,16 +144,7 @@ void ThreadPool::parallelFor(std::int64_t count,
   }
   if (anyAsleep)
     wake_.notify_all();
-  auto [begin, end] = chunk(count, size(), 0);
-  std::exception_ptr failure;
-  insideParallelRegion = true;
-  try {
-    if (begin < end)
-      body(begin, end);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  insideParallelRegion = false;
+  std::exception_ptr failure = runChunks();
   awaitWorkers();
   if (!failure) {
     std::lock_guard lock(mutex_);

@@ -1,5 +1,6 @@
-// The process thread pool: every index is run exactly once, failures reach the
-// caller, and workers that went to sleep after spinning wake for the next loop.
+// The process thread pool: every index is run exactly once, free threads take the
+// chunks a busy one has not started, failures reach the caller, and workers that
+// went to sleep after spinning wake for the next loop.
 #include "gpt2c/support/ThreadPool.h"
 
 #include <gtest/gtest.h>
@@ -40,24 +41,48 @@ TEST(ThreadPool, WorkersThatSleptWakeForTheNextLoop) {
   }
 }
 
-TEST(ThreadPool, SlowWorkerChunkIsAwaited) {
+TEST(ThreadPool, SlowChunkIsAwaited) {
   ThreadPool pool(2);
   std::atomic<int> finished{0};
   pool.parallelFor(2, [&](std::int64_t begin, std::int64_t) {
-    if (begin == 1) // the worker's chunk outlasts the caller's spin
+    if (begin == 1) // outlasts the spin of whichever thread waits
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
     finished.fetch_add(1);
   });
   EXPECT_EQ(finished.load(), 2);
 }
 
-TEST(ThreadPool, WorkerExceptionReachesTheCaller) {
+TEST(ThreadPool, FreeThreadsTakeTheChunksOfABusyOne) {
+  // The thread that takes index 0 waits until every other index is done: with one
+  // fixed chunk per thread it would wait on its own indices 1 to 3 and time out.
   ThreadPool pool(2);
-  auto failInWorker = [](std::int64_t begin, std::int64_t) {
-    if (begin != 0)
-      throw std::runtime_error("chunk failed");
-  };
-  EXPECT_THROW(pool.parallelFor(2, failInWorker), std::runtime_error);
+  std::atomic<int> othersDone{0};
+  bool othersFinishedFirst = false;
+  pool.parallelFor(8, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (i != 0) {
+        othersDone.fetch_add(1);
+        continue;
+      }
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (othersDone.load() < 7 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      othersFinishedFirst = othersDone.load() == 7;
+    }
+  });
+  EXPECT_TRUE(othersFinishedFirst);
+  EXPECT_EQ(othersDone.load(), 7);
+}
+
+TEST(ThreadPool, ChunkExceptionReachesTheCaller) {
+  ThreadPool pool(2);
+  for (std::int64_t failing : {0, 1, 5}) {
+    auto failOne = [&](std::int64_t begin, std::int64_t end) {
+      if (begin <= failing && failing < end)
+        throw std::runtime_error("chunk failed");
+    };
+    EXPECT_THROW(pool.parallelFor(6, failOne), std::runtime_error) << "index " << failing;
+  }
   expectEveryIndexOnce(pool, 10); // the pool is still usable
 }
 

@@ -14,8 +14,6 @@
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
 //   split_k     gemv kn, unquantized: consecutive chunks of K summed by separate tasks
 //               (default 1; then n_per_task defaults to all n)
-//   pack        gemm, layout kn: widen the task's columns into a panel first (default
-//               true); false reads the stored weights in the register tiles
 //   parallel    split the tasks over the thread pool (default true)
 // The norm prologue is computed once per row, before the product (compute_root),
 // in parallel over rows for gemm.

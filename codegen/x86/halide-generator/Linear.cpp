@@ -46,10 +46,6 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
   if (s.splitK > 1 && s.tileM != 1)
     schedule.fail("split_k", "needs tile_m 1 (rows are looped inside each task)");
 
-  s.pack = schedule.optionalBool("pack", true);
-  if (!s.pack && (!s.gemm || layout != WeightLayout::KN))
-    schedule.fail("pack", "can be false only for strategy \"gemm\" with layout \"kn\"");
-
   int wholeTiles = n / s.tileN * s.tileN;
   int perTaskDefault = s.splitK > 1 ? wholeTiles
                        : s.gemm    ? 2 * s.tileN
@@ -336,10 +332,8 @@ void LinearProduct::scheduleGemm(Func out) {
       .unroll(mi);
   if (s_.parallel)
     out.parallel(no);
-  // The task's columns, widened once and reused by every row tile (or, unpacked,
-  // inlined: widened where the register tile reads them).
-  if (s_.pack)
-    panel_.compute_at(out, no).vectorize(n, lanes);
+  // The task's columns, widened once and reused by every row tile.
+  panel_.compute_at(out, no).vectorize(n, lanes);
 
   // The register tile: tile_m x tile_n accumulators, one k step at a time.
   Var av("av"), avi("avi");

@@ -22,9 +22,6 @@
 //     panel (widened, int8 scale applied, transposed for nk) once, then computes
 //     tile_m x tile_n register tiles over all rows, reading the panel from L2 and the
 //     tile_m input rows from L1; unroll: k steps unrolled.
-//     pack false (kn only): no panel; the register tiles read the stored weights and
-//       widen them in place, once per row tile. For a few rows (a short prompt)
-//       writing and rereading the panel costs more than the products.
 #include "Spec.h"
 #include "Weights.h"
 
@@ -46,7 +43,6 @@ struct LinearSchedule {
   int prefetch = 0;     // "prefetch": gemv only; software-prefetch the weights this
                         // many streaming steps ahead (0: leave it to the hardware)
   int splitK = 1;       // "split_k": gemv kn only; chunks of K summed by separate tasks
-  bool pack = true;     // "pack": gemm only; widen each task's columns into a panel first
 };
 
 // Reads and validates the schedule fields above for a K x N product; the

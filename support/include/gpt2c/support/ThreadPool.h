@@ -25,10 +25,11 @@ public:
 
   unsigned size() const { return unsigned(workers_.size()) + 1; }
 
-  // Calls body(begin, end) on disjoint chunks covering [0, count), at most one
-  // chunk per thread, and returns when all are done. The first exception thrown
-  // by a chunk is rethrown here. Calls from inside a chunk run serially; calls
-  // from several outside threads take turns.
+  // Calls body(begin, end) on disjoint chunks covering [0, count) and returns when
+  // all are done. Threads take chunks in order as they become free (about four per
+  // thread, single indices when count is small), so a thread that was slowed down
+  // takes fewer. The first exception thrown by a chunk is rethrown here. Calls from
+  // inside a chunk run serially; calls from several outside threads take turns.
   void parallelFor(std::int64_t count, const std::function<void(std::int64_t, std::int64_t)> &body);
 
   // The process-wide pool (sized once, by the first call or setDefaultThreads).
@@ -36,10 +37,12 @@ public:
   static void setDefaultThreads(unsigned threads);
 
 private:
-  void workerLoop(unsigned index);
+  void workerLoop();
   // Waits until `generation_` differs from `seen` or the pool stops; false when stopping.
   bool awaitWork(std::uint64_t seen);
   void awaitWorkers();
+  // Runs chunks of the current loop until none is left; returns the first failure.
+  std::exception_ptr runChunks();
 
   std::vector<std::thread> workers_;
   std::mutex callMutex_; // one parallelFor at a time from outside the pool
@@ -49,7 +52,8 @@ private:
   // The loop being run; written before `generation_` is bumped (release) and read
   // after a worker sees the new generation (acquire).
   const std::function<void(std::int64_t, std::int64_t)> *body_ = nullptr;
-  std::int64_t count_ = 0;
+  std::int64_t count_ = 0, grain_ = 1;
+  std::atomic<std::int64_t> next_{0}; // the first index no thread has taken yet
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<unsigned> pending_{0};
   std::atomic<bool> stopping_{false};
