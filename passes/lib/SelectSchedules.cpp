@@ -73,6 +73,10 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
                 {"n_per_task", n / tile * tile}, {"unroll", k % kUnroll == 0 ? kUnroll : 1}};
     if (splitK > 1)
       schedule["split_k"] = splitK;
+    // bf16 read as uint32 column pairs: one shift or mask per 16 weights instead of
+    // a zero-extension and a shift.
+    if (splitK > 1 && weightType.isBF16() && tile % (2 * kLanes) == 0 && n % 2 == 0)
+      schedule["pairs"] = true;
   } else {
     // Vectorised along the contiguous weight dimension: n for [K][N], k for [N][K].
     int64_t tile = transposedWeights ? 4 : std::min<int64_t>(4 * kLanes, n / kLanes * kLanes);

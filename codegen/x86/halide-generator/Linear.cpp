@@ -45,6 +45,10 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
                              "unquantized weights only");
   if (s.splitK > 1 && s.tileM != 1)
     schedule.fail("split_k", "needs tile_m 1 (rows are looped inside each task)");
+  if (weight.pairs() && s.splitK == 1)
+    schedule.fail("pairs", "needs split_k > 1");
+  if (weight.pairs() && s.splitK > 1 && s.tileN % (2 * s.lanes) != 0)
+    schedule.fail("tile_n", "must be a multiple of 2 x vector with pairs");
 
   int wholeTiles = n / s.tileN * s.tileN;
   int perTaskDefault = s.splitK > 1 ? wholeTiles
@@ -131,12 +135,19 @@ void LinearProduct::defineGemvKn() {
 }
 
 void LinearProduct::defineGemvKnSplit() {
-  Var n = nVar_, m = mVar_, t("t");
+  Var n = nVar_, m = mVar_, t("t"), half("half");
   const int chunk = k_ / s_.splitK;
   RDom r(0, chunk, "r"), rt(0, s_.splitK, "rt");
+  acc_(n, m) = 0.0f;
+  if (weight_.pairs()) {
+    // Sums per column pair and half (n = 2 * pair + half): dense in the pair.
+    partial_(n, half, m, t) = 0.0f;
+    partial_(n, half, m, t) += rows_(t * chunk + r, m) * weight_.widenedHalf(n, half, t * chunk + r);
+    acc_(n, m) += partial_(n / 2, n % 2, m, rt);
+    return;
+  }
   partial_(n, m, t) = 0.0f;
   partial_(n, m, t) += rows_(t * chunk + r, m) * wide_(n, t * chunk + r);
-  acc_(n, m) = 0.0f;
   acc_(n, m) += partial_(n, m, rt);
 }
 
@@ -252,8 +263,10 @@ void LinearProduct::scheduleGemvKn(Func out) {
 }
 
 void LinearProduct::scheduleGemvKnSplit(Func out) {
-  Var n = nVar_, m = mVar_, t = partial_.args()[2];
-  const int lanes = s_.lanes;
+  const bool pairs = weight_.pairs();
+  // With pairs, the partial sums' n counts column pairs and tiles hold both halves.
+  Var n = nVar_, m = mVar_, t = partial_.args()[pairs ? 3 : 2];
+  const int lanes = s_.lanes, columnsPerStep = pairs ? 2 : 1;
   // Column splits guard their tails: rounding up would read weights past n.
   const TailStrategy guard = TailStrategy::GuardWithIf;
   out.vectorize(n, lanes);
@@ -268,14 +281,17 @@ void LinearProduct::scheduleGemvKnSplit(Func out) {
   Var no("no"), ni("ni"), nt("nt"), nti("nti"), nv("nv"), nvi("nvi"), task("task");
   Stage update = partial_.update();
   update.split(r, ro, ri, s_.unroll)
-      .split(n, no, ni, s_.nPerTask, guard)
-      .split(ni, nt, nti, s_.tileN, guard)
-      .split(nti, nv, nvi, lanes, guard)
-      .reorder(nvi, nv, ri, m, nt, ro, no, t)
-      .vectorize(nvi)
-      .unroll(nv)
-      .unroll(ri)
-      .fuse(no, t, task);
+      .split(n, no, ni, s_.nPerTask / columnsPerStep, guard)
+      .split(ni, nt, nti, s_.tileN / columnsPerStep, guard)
+      .split(nti, nv, nvi, lanes, guard);
+  if (pairs) {
+    Var half = partial_.args()[1];
+    update.reorder(nvi, half, nv, ri, m, nt, ro, no, t).unroll(half);
+    partial_.unroll(half);
+  } else {
+    update.reorder(nvi, nv, ri, m, nt, ro, no, t);
+  }
+  update.vectorize(nvi).unroll(nv).unroll(ri).fuse(no, t, task);
   if (s_.parallel)
     update.parallel(task);
   prefetchWeights(update, ro);

@@ -1,5 +1,7 @@
 #include "Weights.h"
 
+#include <stdexcept>
+
 namespace gpt2c::halide {
 
 using namespace Halide;
@@ -47,11 +49,14 @@ void requireDense2D(OutputImageParam buffer, int extent0, int extent1) {
 
 PackedMatrix::PackedMatrix(const std::string &name, const std::string &scalesName,
                            WeightType type, int extent0, int extent1, int channelDim,
-                           int groupSize)
-    : type_(type), channelDim_(channelDim), reduced_(channelDim == 0 ? extent1 : extent0),
+                           int groupSize, bool pairs)
+    : type_(type), pairs_(pairs), channelDim_(channelDim),
+      reduced_(channelDim == 0 ? extent1 : extent0),
       groupSize_(groupSize == 0 ? reduced_ : groupSize),
-      values_(storageType(type), 2, name) {
-  requireDense2D(values_, extent0, extent1);
+      values_(pairs ? UInt(32) : storageType(type), 2, name) {
+  if (pairs && (type != WeightType::BF16 || channelDim != 0 || extent0 % 2 != 0))
+    throw std::logic_error("bfloat16 pairs need bf16 channels along an even dimension 0");
+  requireDense2D(values_, pairs ? extent0 / 2 : extent0, extent1);
   if (quantized()) {
     scales_ = ImageParam(Float(32), 2, scalesName);
     int channels = channelDim == 0 ? extent0 : extent1;
@@ -59,7 +64,15 @@ PackedMatrix::PackedMatrix(const std::string &name, const std::string &scalesNam
   }
 }
 
+Expr PackedMatrix::widenedHalf(const Expr &pair, const Expr &half, const Expr &b) const {
+  Expr word = values_(pair, b);
+  // A constant half (an unrolled loop) leaves one of the two.
+  return reinterpret<float>(select(half == 0, word << 16, word & Expr(0xffff0000u)));
+}
+
 Expr PackedMatrix::widened(const Expr &a, const Expr &b) const {
+  if (pairs_)
+    return widenedHalf(a / 2, a % 2, b);
   Expr stored = values_(a, b);
   switch (type_) {
   case WeightType::F32:

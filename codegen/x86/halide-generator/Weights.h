@@ -20,10 +20,15 @@ Halide::Expr widenF16(const Halide::Expr &bits);
 // A 2-D weight buffer `values(a, b)` whose output channels lie along `channelDim`
 // (0 or 1) and whose reduced (input) index lies along the other dimension.
 // Declares the buffers with their compile-time shape: min 0, dense, row-major.
+//
+// `pairs` (bf16, channels along dimension 0, even extent0): the kernel reads the
+// same bytes as uint32 words `values(a / 2, b)`, each the bfloat16s of channels a
+// (low half) and a + 1 (high half). One shift or one mask widens a half to float32,
+// with no zero-extension across vector lanes.
 class PackedMatrix {
 public:
   PackedMatrix(const std::string &name, const std::string &scalesName, WeightType type,
-               int extent0, int extent1, int channelDim, int groupSize);
+               int extent0, int extent1, int channelDim, int groupSize, bool pairs = false);
 
   WeightType type() const { return type_; }
   bool quantized() const { return type_ == WeightType::Int8; }
@@ -34,6 +39,10 @@ public:
 
   // The stored element at (a, b) widened to float32, int8 scale not applied.
   Halide::Expr widened(const Halide::Expr &a, const Halide::Expr &b) const;
+  bool pairs() const { return pairs_; }
+  // pairs only: channel 2 * pair + half (half 0 or 1) at reduced index b.
+  Halide::Expr widenedHalf(const Halide::Expr &pair, const Halide::Expr &half,
+                           const Halide::Expr &b) const;
   // The scale of group g of channel c (int8 only).
   Halide::Expr scale(const Halide::Expr &g, const Halide::Expr &c) const;
   // The value the element stands for: widened, times its group's scale for int8.
@@ -47,6 +56,7 @@ public:
 
 private:
   WeightType type_;
+  bool pairs_;
   int channelDim_, reduced_, groupSize_;
   Halide::ImageParam values_, scales_;
 };

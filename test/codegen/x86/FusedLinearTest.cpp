@@ -25,6 +25,7 @@ struct LinearCase {
   bool kn, norm, gelu, residual;
   float epsilon;
   std::function<int(const LinearBuffers &)> run;
+  bool pairs = false; // the weight passed as uint32 column pairs
 };
 
 std::ostream &operator<<(std::ostream &out, const LinearCase &c) { return out << c.name; }
@@ -67,7 +68,8 @@ TEST_P(FusedLinearTest, MatchesReference) {
     PaddedBuffer<float> x({c.k, rows}, 3), residual({c.n, rows}, 2), y({c.n, rows}, 5, -7.0f);
     random.fill(x.view, -2.0f, 2.0f);
     random.fill(residual.view, -1.0f, 1.0f);
-    LinearBuffers buffers{x.view.raw_buffer(),  weight.stored(),  weight.scales(),
+    LinearBuffers buffers{x.view.raw_buffer(),  c.pairs ? weight.storedAsPairs() : weight.stored(),
+                          weight.scales(),
                           bias.raw_buffer(),    gamma.raw_buffer(), beta.raw_buffer(),
                           residual.view.raw_buffer(), y.view.raw_buffer()};
     ASSERT_EQ(c.run(buffers), 0) << rows << " rows";
@@ -118,6 +120,12 @@ const LinearCase kCases[] = {
      [](const LinearBuffers &b) {
        return linear_gemv_kn_split_bf16_norm_gelu(b.x, b.weight, b.bias, b.gamma, b.beta, b.y);
      }},
+    {"gemv_kn_split_bf16_pairs", 64, 208, "bf16", 0, true, true, false, true, 1e-5f,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kn_split_bf16_pairs(b.x, b.weight, b.bias, b.gamma, b.beta, b.residual,
+                                              b.y);
+     },
+     true},
     {"gemv_kn_split_f16_serial", 64, 48, "f16", 0, true, false, false, false, 0,
      [](const LinearBuffers &b) { return linear_gemv_kn_split_f16_serial(b.x, b.weight, b.bias, b.y); }},
     {"gemv_kn_int8_residual", 256, 64, "int8", 32, true, false, false, true, 0,

@@ -47,6 +47,13 @@ public:
                               : bits_.raw_buffer();
   }
   halide_buffer_t *scales() { return scales_.raw_buffer(); }
+  // bf16 with channels along dimension 0: the same bytes as uint32 column pairs,
+  // pairs(a / 2, b) (Weights.h), as the glue passes them to a "pairs" schedule.
+  halide_buffer_t *storedAsPairs() {
+    pairs_ = Buffer<std::uint32_t>(reinterpret_cast<std::uint32_t *>(bits_.data()),
+                                   bits_.dim(0).extent() / 2, bits_.dim(1).extent());
+    return pairs_.raw_buffer();
+  }
 
   // The value element (a, b) stands for.
   double value(int a, int b) const { return values_(a, b); }
@@ -57,6 +64,7 @@ private:
   Buffer<double> values_;
   Buffer<float> f32_, scales_;
   Buffer<std::uint16_t> bits_;
+  Buffer<std::uint32_t> pairs_;
   Buffer<std::int8_t> q_;
 };
 
