@@ -60,7 +60,7 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
       schedule["tile_n"] = std::max<int64_t>(kLanes, n / kLanes * kLanes);
       schedule["n_per_task"] = schedule["tile_n"];
     }
-  } else if (!transposedWeights && !weightType.isInteger(8) && n >= kLanes) {
+  } else if (!transposedWeights && n >= kLanes) {
     // [K][N] rows: each thread sums a contiguous chunk of whole rows (split-K), a
     // stream the hardware prefetchers follow; strips of columns per task read a few
     // cache lines of every row instead (bf16 decode measured 1.16x slower so).
@@ -117,9 +117,11 @@ private:
       int64_t k = weight.getDimSize(0), n = weight.getDimSize(1);
       int64_t m = cast<RankedTensorType>(linear.getInput().getType()).getDimSize(1) == 1 ? 1 : rows;
       // One layout serves every phase, so no weight is stored twice: the checkpoint's
-      // [K][N] rows suit matrix-vector and matrix products alike, except for int8,
-      // whose decode products run 1.5x faster over transposed [N][K] rows.
-      bool transposed = weight.getElementType().isInteger(8);
+      // [K][N] rows suit matrix-vector (split-K) and matrix products alike. int8 with
+      // groups of scales along K is the exception: its decode products run 1.5x
+      // faster over transposed [N][K] rows (split-K takes one scale per channel).
+      auto quantization = dyn_cast_or_null<gpt2::Int8QuantAttr>(weight.getEncoding());
+      bool transposed = quantization && quantization.getGroupSize() != 0;
       Json schedule = productSchedule(m, k, n, weight.getElementType(), machine_, transposed);
       schedule["layout"] = transposed ? "nk" : "kn";
       return schedule;

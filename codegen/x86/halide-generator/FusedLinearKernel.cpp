@@ -12,7 +12,8 @@
 //   unroll      reduction steps unrolled (gemv kn 4, gemv nk 1, gemm 2)
 //   prefetch    gemv: software prefetch distance in streaming steps (default: int8 nk,
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
-//   split_k     gemv kn, unquantized: consecutive chunks of K summed by separate tasks
+//   split_k     gemv kn, unquantized or int8 per channel: consecutive chunks of K summed
+//               by separate tasks
 //               (default 1; then n_per_task defaults to all n)
 //   pairs       bf16, layout kn, gemv with split_k: the weight argument is the same
 //               bytes as uint32 pairs of columns, w(n / 2, k) (Weights.h); default false

@@ -40,9 +40,10 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
     schedule.fail("tile_m", "times tile_n / vector exceeds the 28 accumulator registers");
 
   s.splitK = static_cast<int>(schedule.intInRange("split_k", 1, 1, 64));
-  if (s.splitK > 1 && (s.gemm || layout != WeightLayout::KN || weight.quantized()))
-    schedule.fail("split_k", "applies to strategy \"gemv\" with layout \"kn\" and "
-                             "unquantized weights only");
+  if (s.splitK > 1 && (s.gemm || layout != WeightLayout::KN ||
+                       (weight.quantized() && weight.groups() != 1)))
+    schedule.fail("split_k", "applies to strategy \"gemv\" with layout \"kn\" and weights "
+                             "unquantized or int8 with one scale per channel only");
   if (s.splitK > 1 && s.tileM != 1)
     schedule.fail("split_k", "needs tile_m 1 (rows are looped inside each task)");
   if (weight.pairs() && s.splitK == 1)
@@ -148,7 +149,9 @@ void LinearProduct::defineGemvKnSplit() {
   }
   partial_(n, m, t) = 0.0f;
   partial_(n, m, t) += rows_(t * chunk + r, m) * wide_(n, t * chunk + r);
-  acc_(n, m) += partial_(n, m, rt);
+  // int8 with one scale per channel: the sums of the integers, scaled once.
+  Expr scale = weight_.quantized() ? weight_.scale(0, n) : Expr(1.0f);
+  acc_(n, m) += partial_(n, m, rt) * scale;
 }
 
 void LinearProduct::defineGemvNk() {

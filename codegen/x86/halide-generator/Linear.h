@@ -13,7 +13,8 @@
 //     int8: the products of a group are summed first, then scaled once per group.
 //     prefetch: weights of the step that many steps ahead are prefetched, one
 //       instruction per cache line; past the end of a row it reaches the next rows.
-//     split_k (kn, unquantized): the K rows are cut into split_k consecutive chunks,
+//     split_k (kn; unquantized, or int8 with one scale per channel, applied to the
+//       finished sums): the K rows are cut into split_k consecutive chunks,
 //       each task sums its chunk's rows over n_per_task columns (default all n) into
 //       partial sums, which are added up afterwards. With whole rows per task each
 //       thread reads one contiguous stretch of the matrix, which the hardware

@@ -126,6 +126,10 @@ const LinearCase kCases[] = {
                                               b.y);
      },
      true},
+    {"gemv_kn_split_int8_channels", 128, 80, "int8", 0, true, false, true, false, 0,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kn_split_int8_channels(b.x, b.weight, b.scales, b.bias, b.y);
+     }},
     {"gemv_kn_split_f16_serial", 64, 48, "f16", 0, true, false, false, false, 0,
      [](const LinearBuffers &b) { return linear_gemv_kn_split_f16_serial(b.x, b.weight, b.bias, b.y); }},
     {"gemv_kn_int8_residual", 256, 64, "int8", 32, true, false, false, true, 0,
