@@ -52,7 +52,7 @@ std::optional<Json> chooseGpuSchedule(mlir::Operation *op, bool decode) {
         llvm::cast<mlir::RankedTensorType>(attention.getQuery().getType()).getDimSize(2);
     if (decode || queries == 1)
       return Json{{"strategy", "split"}, {"chunk", 64}};
-    return Json{{"strategy", "flash"}, {"block_q", 64}, {"key_tile", 32}, {"key_split", 4}};
+    return Json{{"strategy", "flash"}, {"block_q", 32}, {"key_tile", 32}, {"key_split", 8}};
   }
   if (llvm::isa<gpt2::EmbedOp, gpt2::LayerNormOp>(op))
     return Json{{"block", 256}};

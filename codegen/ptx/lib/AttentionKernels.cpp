@@ -213,26 +213,46 @@ KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec
       w.endIf();
   }
   w.barrier();
-  auto keys = w.beginFor(w.index(0), w.index(spec.keyTile / split), one, tiles.iterArgs, types);
-  Value j = w.add(w.mul(keys.inductionVariable, w.index(split)), part);
-  Value row = w.mul(j, w.index(pitch));
-  Value dot = w.splat(w.f32(0.0), kVec4);
-  for (int64_t i = 0; i < vectors; ++i)
-    dot = w.fma(q[i], w.load(w.gep(keyTile, w.add(row, w.index(4 * i)), "f32", 3), kVec4, 3, 16),
-                dot, kVec4);
-  Value allowed = w.cmp("ule", w.add(tileStart, j), position); // causal, and inside the length
-  Value score = w.select(allowed, w.reduceAdd(dot, kVec4),
-                         w.f32(-std::numeric_limits<double>::infinity()), "f32");
-  Value maximum = w.fmax(keys.iterArgs[0], score);
-  Value correction = w.exp(w.fsub(keys.iterArgs[0], maximum));
-  Value p = w.exp(w.fsub(score, maximum));
-  std::vector<Value> next = {maximum, w.fma(keys.iterArgs[1], correction, p)};
-  Value correctionVector = w.splat(correction, kVec4);
-  Value pVector = w.splat(p, kVec4);
-  for (int64_t i = 0; i < vectors; ++i) {
-    Value v = w.load(w.gep(valueTile, w.add(row, w.index(4 * i)), "f32", 3), kVec4, 3, 16);
-    next.push_back(w.fma(keys.iterArgs[2 + i], correctionVector, w.fmul(pVector, v, kVec4), kVec4));
+  // A thread takes its keys of the tile `group` at a time: their scores are
+  // independent dot products, and one rescaling of the running sums (max, sum,
+  // output) serves the whole group instead of one per key.
+  const int64_t keysPerThread = spec.keyTile / split;
+  const int64_t group = keysPerThread % 4 == 0 ? 4 : keysPerThread % 2 == 0 ? 2 : 1;
+  auto keys = w.beginFor(w.index(0), w.index(keysPerThread / group), one, tiles.iterArgs, types);
+  std::vector<Value> rows, scores;
+  for (int64_t g = 0; g < group; ++g) {
+    Value step = w.add(w.mul(keys.inductionVariable, w.index(group)), w.index(g));
+    Value j = w.add(w.mul(step, w.index(split)), part);
+    Value row = w.mul(j, w.index(pitch));
+    Value dot = w.splat(w.f32(0.0), kVec4);
+    for (int64_t i = 0; i < vectors; ++i)
+      dot = w.fma(q[i], w.load(w.gep(keyTile, w.add(row, w.index(4 * i)), "f32", 3), kVec4, 3, 16),
+                  dot, kVec4);
+    Value allowed = w.cmp("ule", w.add(tileStart, j), position); // causal, and inside the length
+    rows.push_back(row);
+    scores.push_back(w.select(allowed, w.reduceAdd(dot, kVec4),
+                              w.f32(-std::numeric_limits<double>::infinity()), "f32"));
   }
+  Value maximum = keys.iterArgs[0];
+  for (const Value &score : scores)
+    maximum = w.fmax(maximum, score);
+  Value correction = w.exp(w.fsub(keys.iterArgs[0], maximum));
+  Value correctionVector = w.splat(correction, kVec4);
+  Value sum = w.fmul(keys.iterArgs[1], correction);
+  std::vector<Value> outputs;
+  for (int64_t i = 0; i < vectors; ++i)
+    outputs.push_back(w.fmul(keys.iterArgs[2 + i], correctionVector, kVec4));
+  for (int64_t g = 0; g < group; ++g) {
+    Value p = w.exp(w.fsub(scores[g], maximum));
+    sum = w.fadd(sum, p);
+    Value pVector = w.splat(p, kVec4);
+    for (int64_t i = 0; i < vectors; ++i) {
+      Value v = w.load(w.gep(valueTile, w.add(rows[g], w.index(4 * i)), "f32", 3), kVec4, 3, 16);
+      outputs[i] = w.fma(pVector, v, outputs[i], kVec4);
+    }
+  }
+  std::vector<Value> next = {maximum, sum};
+  next.insert(next.end(), outputs.begin(), outputs.end());
   std::vector<Value> updated = w.endFor(next);
   w.barrier(); // the tiles are overwritten by the next step
   std::vector<Value> final = w.endFor(updated);
