@@ -87,6 +87,17 @@ struct Candidate {
   }
 };
 
+// The workload's buffer as the parameter takes it: a 16-bit matrix read as uint32
+// column pairs (a bf16 "pairs" schedule, Weights.h) gets a view of the same bytes.
+Halide::Buffer<> viewFor(const Halide::Internal::Parameter &parameter,
+                         const Halide::Buffer<> &buffer) {
+  if (parameter.type() != Halide::UInt(32) || buffer.type() != Halide::UInt(16))
+    return buffer;
+  const int pairs = buffer.dim(0).extent() / 2;
+  halide_dimension_t shape[2] = {{0, pairs, 1}, {0, buffer.dim(1).extent(), pairs}};
+  return Halide::Buffer<>(Halide::UInt(32), const_cast<void *>(buffer.data()), 2, shape);
+}
+
 // Binds the workload's values to the candidate's parameters by name.
 void bindInputs(Candidate &candidate, const Workload &workload, const std::string &kernel) {
   for (KernelInput &input : candidate.definition->inputs) {
@@ -96,7 +107,7 @@ void bindInputs(Candidate &candidate, const Workload &workload, const std::strin
       if (buffer == workload.buffers.end())
         throw SpecError("kernel '" + kernel + "': no workload buffer for input '" +
                         parameter.name() + "'");
-      parameter.set_buffer(buffer->second);
+      parameter.set_buffer(viewFor(parameter, buffer->second));
     } else {
       auto scalar = workload.scalars.find(parameter.name());
       if (scalar == workload.scalars.end())
@@ -110,7 +121,7 @@ void bindInputs(Candidate &candidate, const Workload &workload, const std::strin
 void bindStreamed(Candidate &candidate, const std::map<std::string, Halide::Buffer<>> &copies) {
   for (KernelInput &input : candidate.definition->inputs)
     if (auto copy = copies.find(input.parameter.name()); copy != copies.end())
-      input.parameter.set_buffer(copy->second);
+      input.parameter.set_buffer(viewFor(input.parameter, copy->second));
 }
 
 int intField(const Json &entry, const char *key, int fallback, const std::string &where) {
