@@ -27,8 +27,11 @@ void relaxCpu() {
 #endif
 }
 
-// Polls `ready` until it holds or kSpinTime has passed; returns its last value.
-template <typename Ready> bool spinUntil(Ready ready) {
+// Polls `ready` until it holds or kSpinTime has passed (not at all when `spin` is
+// false); returns its last value.
+template <typename Ready> bool spinUntil(bool spin, Ready ready) {
+  if (!spin)
+    return ready();
   auto deadline = std::chrono::steady_clock::now() + kSpinTime;
   for (unsigned polls = 1;; ++polls) {
     if (ready())
@@ -43,8 +46,10 @@ template <typename Ready> bool spinUntil(Ready ready) {
 } // namespace
 
 ThreadPool::ThreadPool(unsigned threads) {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (threads == 0)
-    threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = cores;
+  spin_ = threads <= cores;
   for (unsigned i = 1; i < threads; ++i)
     workers_.emplace_back([this] { workerLoop(); });
 }
@@ -64,7 +69,7 @@ bool ThreadPool::awaitWork(std::uint64_t seen) {
     return stopping_.load(std::memory_order_acquire) ||
            generation_.load(std::memory_order_acquire) != seen;
   };
-  if (!spinUntil(ready)) {
+  if (!spinUntil(spin_, ready)) {
     std::unique_lock lock(mutex_);
     ++sleepingWorkers_;
     wake_.wait(lock, ready);
@@ -113,7 +118,7 @@ void ThreadPool::workerLoop() {
 
 void ThreadPool::awaitWorkers() {
   auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
-  if (spinUntil(finished))
+  if (spinUntil(spin_, finished))
     return;
   std::unique_lock lock(mutex_);
   callerSleeping_ = true;

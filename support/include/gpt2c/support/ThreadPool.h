@@ -4,7 +4,9 @@
 //
 // A decode step runs dozens of short parallel loops back to back, so idle workers
 // and a caller waiting for its chunks spin for a short while before they sleep on
-// a condition variable: waking a sleeping thread costs tens of microseconds.
+// a condition variable: waking a sleeping thread costs tens of microseconds. With
+// more threads than cores they do not spin: a spinning thread would take the core
+// of one with work.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -57,6 +59,7 @@ private:
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<unsigned> pending_{0};
   std::atomic<bool> stopping_{false};
+  bool spin_ = true; // at most one thread per core
   unsigned sleepingWorkers_ = 0; // under mutex_
   bool callerSleeping_ = false;  // under mutex_
   std::exception_ptr error_;     // under mutex_
