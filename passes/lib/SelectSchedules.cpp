@@ -69,13 +69,13 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
     // by the threads as they become free: an artifact carried to a machine with
     // more cores than it was compiled for still spreads its products over them
     // (on 2 threads, 8 chunks measured the same as 2).
-    constexpr int64_t kUnroll = 4;
+    int64_t unroll = k % 4 == 0 ? 4 : 1;
     int64_t tile = std::min<int64_t>(4 * kLanes, n / kLanes * kLanes);
     int64_t splitK = machine.threads > 1 ? std::clamp<int64_t>(4 * machine.threads, 8, 16) : 1;
-    while (splitK > 1 && k % (splitK * kUnroll) != 0)
+    while (splitK > 1 && k % (splitK * unroll) != 0) // the generator's requirement
       --splitK;
     schedule = {{"strategy", "gemv"}, {"vector", kLanes}, {"tile_n", tile},
-                {"n_per_task", n / tile * tile}, {"unroll", k % kUnroll == 0 ? kUnroll : 1}};
+                {"n_per_task", n / tile * tile}, {"unroll", unroll}};
     if (splitK > 1)
       schedule["split_k"] = splitK;
     // bf16 read as uint32 column pairs: one shift or mask per 16 weights instead of

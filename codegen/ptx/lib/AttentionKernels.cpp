@@ -221,8 +221,8 @@ KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec
   auto keys = w.beginFor(w.index(0), w.index(keysPerThread / group), one, tiles.iterArgs, types);
   std::vector<Value> rows, scores;
   for (int64_t g = 0; g < group; ++g) {
-    Value step = w.add(w.mul(keys.inductionVariable, w.index(group)), w.index(g));
-    Value j = w.add(w.mul(step, w.index(split)), part);
+    Value nthKey = w.add(w.mul(keys.inductionVariable, w.index(group)), w.index(g));
+    Value j = w.add(w.mul(nthKey, w.index(split)), part);
     Value row = w.mul(j, w.index(pitch));
     Value dot = w.splat(w.f32(0.0), kVec4);
     for (int64_t i = 0; i < vectors; ++i)

@@ -13,8 +13,7 @@
 //   prefetch    gemv: software prefetch distance in streaming steps (default: int8 nk,
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
 //   split_k     gemv kn, unquantized or int8 per channel: consecutive chunks of K summed
-//               by separate tasks
-//               (default 1; then n_per_task defaults to all n)
+//               by separate tasks (default 1; above 1, n_per_task defaults to all n)
 //   pairs       bf16, layout kn, gemv with split_k: the weight argument is the same
 //               bytes as uint32 pairs of columns, w(n / 2, k) (Weights.h); default false
 //   parallel    split the tasks over the thread pool (default true)

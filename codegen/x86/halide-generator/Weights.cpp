@@ -1,7 +1,5 @@
 #include "Weights.h"
 
-#include <stdexcept>
-
 namespace gpt2c::halide {
 
 using namespace Halide;
@@ -54,8 +52,6 @@ PackedMatrix::PackedMatrix(const std::string &name, const std::string &scalesNam
       reduced_(channelDim == 0 ? extent1 : extent0),
       groupSize_(groupSize == 0 ? reduced_ : groupSize),
       values_(pairs ? UInt(32) : storageType(type), 2, name) {
-  if (pairs && (type != WeightType::BF16 || channelDim != 0 || extent0 % 2 != 0))
-    throw std::logic_error("bfloat16 pairs need bf16 channels along an even dimension 0");
   requireDense2D(values_, pairs ? extent0 / 2 : extent0, extent1);
   if (quantized()) {
     scales_ = ImageParam(Float(32), 2, scalesName);

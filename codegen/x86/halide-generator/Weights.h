@@ -21,7 +21,8 @@ Halide::Expr widenF16(const Halide::Expr &bits);
 // (0 or 1) and whose reduced (input) index lies along the other dimension.
 // Declares the buffers with their compile-time shape: min 0, dense, row-major.
 //
-// `pairs` (bf16, channels along dimension 0, even extent0): the kernel reads the
+// `pairs` (bf16, channels along dimension 0, even extent0; the caller validates
+// the spec that asks for it): the kernel reads the
 // same bytes as uint32 words `values(a / 2, b)`, each the bfloat16s of channels a
 // (low half) and a + 1 (high half). One shift or one mask widens a half to float32,
 // with no zero-extension across vector lanes.
