@@ -78,9 +78,11 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
                 {"n_per_task", n / tile * tile}, {"unroll", unroll}};
     if (splitK > 1)
       schedule["split_k"] = splitK;
-    // bf16 read as uint32 column pairs: one shift or mask per 16 weights instead of
-    // a zero-extension and a shift.
-    if (splitK > 1 && weightType.isBF16() && tile % (2 * kLanes) == 0 && n % 2 == 0)
+    // bf16 and f16 read as uint32 column pairs: one shift or mask per 16 bf16 weights
+    // instead of a zero-extension and a shift; for f16, four or five operations
+    // instead of six (124M f16 decode about 3% faster).
+    if (splitK > 1 && (weightType.isBF16() || weightType.isF16()) && tile % (2 * kLanes) == 0 &&
+        n % 2 == 0)
       schedule["pairs"] = true;
   } else {
     // Vectorised along the contiguous weight dimension: n for [K][N], k for [N][K].

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 #include <map>
 
 namespace gpt2c {
@@ -197,6 +198,22 @@ TEST_F(WeightPacking, RefusesRecipesThatDoNotFit) {
   expectError(
       [&] { packWeightInto(store, recipe("m", PackedDType::F32, PackedLayout::Row), small); },
       "the slot holds 5 bytes, the packed tensor needs 24");
+}
+
+// The 16-bit kernels widen weights assuming they are finite: packing refuses a value
+// that is not, whether the checkpoint holds it or the conversion makes it.
+TEST_F(WeightPacking, RefusesValuesThatAreNotFinite) {
+  store.add("large", {1, 3}, {1.0f, 70000.0f, 65504.0f});
+  store.add("infinite", {1, 2}, {0.5f, std::numeric_limits<float>::infinity()});
+  store.add("nan", {2}, {std::numeric_limits<float>::quiet_NaN(), 1.0f});
+  expectError([&] { packWeight(store, recipe("large", PackedDType::F16, PackedLayout::KN)); },
+              "weight packing of 'large': element 1 (70000) is not finite as f16");
+  EXPECT_NO_THROW(packWeight(store, recipe("large", PackedDType::BF16, PackedLayout::KN)));
+  // The index is the checkpoint's, also through the nk transposition.
+  expectError([&] { packWeight(store, recipe("infinite", PackedDType::BF16, PackedLayout::NK)); },
+              "element 1 (inf) is not finite as bf16");
+  expectError([&] { packWeight(store, recipe("nan", PackedDType::F32, PackedLayout::Row)); },
+              "element 0 (nan) is not finite as f32");
 }
 
 TEST(WeightPackingNames, RoundTrip) {

@@ -14,7 +14,7 @@
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
 //   split_k     gemv kn, unquantized or int8 per channel: consecutive chunks of K summed
 //               by separate tasks (default 1; above 1, n_per_task defaults to all n)
-//   pairs       bf16, layout kn, gemv with split_k: the weight argument is the same
+//   pairs       bf16 or f16, layout kn, gemv with split_k: the weight argument is the same
 //               bytes as uint32 pairs of columns, w(n / 2, k) (Weights.h); default false
 //   parallel    split the tasks over the thread pool (default true)
 // The norm prologue is computed once per row, before the product (compute_root),
@@ -68,8 +68,9 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
 
   // kn: w(n, k), channels along dimension 0; nk: w(k, n), channels along dimension 1.
   const bool pairs = spec.schedule.optionalBool("pairs", false);
-  if (pairs && (dtype != WeightType::BF16 || layout != WeightLayout::KN || n % 2 != 0))
-    spec.schedule.fail("pairs", "needs bf16 weights in layout \"kn\" and an even n");
+  if (pairs && ((dtype != WeightType::BF16 && dtype != WeightType::F16) ||
+                layout != WeightLayout::KN || n % 2 != 0))
+    spec.schedule.fail("pairs", "needs bf16 or f16 weights in layout \"kn\" and an even n");
   PackedMatrix weight = layout == WeightLayout::KN
                             ? PackedMatrix("weight", "scales", dtype, n, k, 0, groupSize, pairs)
                             : PackedMatrix("weight", "scales", dtype, k, n, 1, groupSize);

@@ -88,7 +88,7 @@ struct Candidate {
 };
 
 // The workload's buffer as the parameter takes it: a 16-bit matrix read as uint32
-// column pairs (a bf16 "pairs" schedule, Weights.h) gets a view of the same bytes.
+// column pairs (a bf16 or f16 "pairs" schedule, Weights.h) gets a view of the same bytes.
 Halide::Buffer<> viewFor(const Halide::Internal::Parameter &parameter,
                          const Halide::Buffer<> &buffer) {
   if (parameter.type() != Halide::UInt(32) || buffer.type() != Halide::UInt(16))

@@ -13,19 +13,20 @@ namespace gpt2c::halide {
 
 // float32 from the 16 bits of a bfloat16 (exact).
 Halide::Expr widenBf16(const Halide::Expr &bits);
-// float32 from the 16 bits of an IEEE half, with integer operations only plus an
-// exact int-to-float conversion for subnormals (exact for every input, NaN payloads kept).
+// float32 from the 16 bits of a finite IEEE half (exact for every finite input,
+// subnormals included; packing refuses weights that are not finite).
 Halide::Expr widenF16(const Halide::Expr &bits);
 
 // A 2-D weight buffer `values(a, b)` whose output channels lie along `channelDim`
 // (0 or 1) and whose reduced (input) index lies along the other dimension.
 // Declares the buffers with their compile-time shape: min 0, dense, row-major.
 //
-// `pairs` (bf16, channels along dimension 0, even extent0; the caller validates
-// the spec that asks for it): the kernel reads the
-// same bytes as uint32 words `values(a / 2, b)`, each the bfloat16s of channels a
-// (low half) and a + 1 (high half). One shift or one mask widens a half to float32,
-// with no zero-extension across vector lanes.
+// `pairs` (bf16 or f16, channels along dimension 0, even extent0; the caller
+// validates the spec that asks for it): the kernel reads the same bytes as uint32
+// words `values(a / 2, b)`, each the 16-bit values of channels a (low half) and
+// a + 1 (high half), widened to float32 in place with no zero-extension across
+// vector lanes: one shift or mask for bf16, three bitwise operations and a
+// multiplication for f16 (finite values only).
 class PackedMatrix {
 public:
   PackedMatrix(const std::string &name, const std::string &scalesName, WeightType type,

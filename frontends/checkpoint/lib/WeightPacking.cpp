@@ -5,6 +5,8 @@
 #include "gpt2c/support/FloatFormats.h"
 
 #include <array>
+#include <cmath>
+#include <functional>
 #include <cstring>
 #include <utility>
 
@@ -61,12 +63,22 @@ std::int64_t sourceIndex(const PackingRecipe &recipe, std::span<const std::int64
   return k * cols + n;
 }
 
-template <typename Element, typename Convert>
+// Stores every value converted to the slot's format. A value that is not finite
+// there (infinity or NaN in the checkpoint, or beyond the range of f16) is refused:
+// the kernels widen 16-bit weights on the assumption that they are finite, and no
+// result computed from such a weight would mean anything.
+template <typename Element, typename Convert, typename Widen>
 void storeConverted(const PackingRecipe &recipe, std::span<const std::int64_t> shape,
-                    std::span<const float> values, std::span<std::byte> out, Convert convert) {
+                    std::span<const float> values, std::span<std::byte> out, Convert convert,
+                    Widen widen) {
   auto *destination = reinterpret_cast<Element *>(out.data());
   for (std::int64_t i = 0; i < std::int64_t(values.size()); ++i) {
-    Element element = convert(values[std::size_t(sourceIndex(recipe, shape, i))]);
+    std::int64_t source = sourceIndex(recipe, shape, i);
+    float value = values[std::size_t(source)];
+    Element element = convert(value);
+    if (!std::isfinite(widen(element)))
+      fail("weight packing of '{}': element {} ({}) is not finite as {}", recipe.tensor, source,
+           value, packedDTypeName(recipe.dtype));
     std::memcpy(destination + i, &element, sizeof(Element)); // `out` need not be aligned
   }
 }
@@ -154,13 +166,13 @@ void packWeightInto(const WeightStore &store, const PackingRecipe &recipe,
   if (!recipe.quantized()) {
     switch (recipe.dtype) {
     case PackedDType::F32:
-      storeConverted<float>(recipe, shape, values, out, [](float v) { return v; });
+      storeConverted<float>(recipe, shape, values, out, std::identity(), std::identity());
       return;
     case PackedDType::BF16:
-      storeConverted<std::uint16_t>(recipe, shape, values, out, floatToBfloat16);
+      storeConverted<std::uint16_t>(recipe, shape, values, out, floatToBfloat16, bfloat16ToFloat);
       return;
     case PackedDType::F16:
-      storeConverted<std::uint16_t>(recipe, shape, values, out, floatToHalf);
+      storeConverted<std::uint16_t>(recipe, shape, values, out, floatToHalf, halfToFloat);
       return;
     case PackedDType::Int8:
       break; // quantized() covers it

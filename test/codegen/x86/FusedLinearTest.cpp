@@ -126,6 +126,11 @@ const LinearCase kCases[] = {
                                               b.y);
      },
      true},
+    {"gemv_kn_split_f16_pairs", 96, 224, "f16", 0, true, false, true, true, 0,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kn_split_f16_pairs(b.x, b.weight, b.bias, b.residual, b.y);
+     },
+     true},
     {"gemv_kn_split_int8_channels", 128, 80, "int8", 0, true, false, true, false, 0,
      [](const LinearBuffers &b) {
        return linear_gemv_kn_split_int8_channels(b.x, b.weight, b.scales, b.bias, b.y);

@@ -410,7 +410,7 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
     arguments.push_back(describe(*view, {0}, slot++));
     return success();
   };
-  auto addMatrix = [&](Value value, bool transposedLayout, bool bf16Pairs = false) -> LogicalResult {
+  auto addMatrix = [&](Value value, bool transposedLayout, bool columnPairs = false) -> LogicalResult {
     FailureOr<View> view = viewOf(op, value);
     if (failed(view))
       return failure();
@@ -418,7 +418,7 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
     if (transposedLayout) // packed [N][K]: the buffer (k, n)
       packed = denseView(view->pointer, {view->shape[1], view->shape[0]},
                          {view->staticShape[1], view->staticShape[0]}, view->element);
-    if (bf16Pairs) { // the same [K][N] bytes as uint32 pairs of columns: [K][N / 2]
+    if (columnPairs) { // 16-bit [K][N] bytes as uint32 pairs of columns: [K][N / 2]
       int64_t pairs = view->staticShape[1] / 2;
       packed = denseView(view->pointer, {view->shape[0], constant(pairs)},
                          {view->staticShape[0], pairs}, {kUInt, 32});
@@ -474,9 +474,9 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
   if (auto linear = dyn_cast<gpt2::FusedLinearOp>(op)) {
     const KernelInfo *kernel = plan_.kernelFor(op);
     bool transposed = kernel->spec["layout"] == "nk";
-    bool bf16Pairs = kernel->spec["schedule"].value("pairs", false);
+    bool columnPairs = kernel->spec["schedule"].value("pairs", false);
     if (failed(addRows(linear.getInput())) ||
-        failed(addMatrix(linear.getWeight(), transposed, bf16Pairs)))
+        failed(addMatrix(linear.getWeight(), transposed, columnPairs)))
       return failure();
     addScales(linear.getWeight());
     if (failed(addVector(linear.getBias())))
