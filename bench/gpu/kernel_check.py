@@ -107,24 +107,30 @@ for name in first:
         run(name, (1, 1, 1), 256, (params, cp.asarray(x), cp.asarray(g), cp.asarray(b), out))
         report(name, out.get(), layer_norm(x, g, b))
 
-# attention: one query at position P over keys [0, P]
-split = [n for n in first if n.endswith("attention_split")][0]
-combine = [n for n in first if n.endswith("attention_combine")][0]
-qkv = rand(1, 3 * E)
-keys, values = rand(1, H, C, D), rand(1, H, C, D)
-splits = first[split]["grid"][1]["times"]
-partial = cp.zeros(H * splits * (D + 2), cp.float32)
-run(split, (H, splits, 1), first[split]["block"][0],
-    (params, cp.asarray(qkv), cp.asarray(keys), cp.asarray(values), partial))
-out = cp.zeros((1, E), cp.float32)
-run(combine, (H, 1, 1), first[combine]["block"][0], (params, partial, out))
-q = qkv[0, :E].reshape(H, D)
-ref = np.zeros((H, D), np.float32)
-for h in range(H):
-    s = keys[0, h, :P + 1] @ q[h] / math.sqrt(D)
-    p = np.exp(s - s.max())
-    ref[h] = (p / p.sum()) @ values[0, h, :P + 1]
-report("attention (decode)", out.get().reshape(H, D), ref)
+# attention: one query at position P over keys [0, P], split in chunks whose last
+# block to finish merges them; run twice per length, so that a counter the first
+# launch failed to set back to zero shows in the second
+attention = [n for n in first if n.endswith("attention_decode")][0]
+splits = first[attention]["grid"][1]["times"]
+counters = cp.zeros(H, cp.uint32)
+for past in (P, C - 1):
+    step = cp.asarray(np.array([1, 1, past, 0], np.int32))
+    qkv = rand(1, 3 * E)
+    keys, values = rand(1, H, C, D), rand(1, H, C, D)
+    q = qkv[0, :E].reshape(H, D)
+    ref = np.zeros((H, D), np.float32)
+    for h in range(H):
+        s = keys[0, h, :past + 1] @ q[h] / math.sqrt(D)
+        p = np.exp(s - s.max())
+        ref[h] = (p / p.sum()) @ values[0, h, :past + 1]
+    for attempt in (1, 2):
+        partial = cp.zeros(H * splits * (D + 2), cp.float32)
+        out = cp.zeros((1, E), cp.float32)
+        run(attention, (H, splits, 1), first[attention]["block"][0],
+            (step, cp.asarray(qkv), cp.asarray(keys), cp.asarray(values), partial, counters, out))
+        report(f"attention (decode) P={past} run {attempt}", out.get().reshape(H, D), ref)
+    left = int(counters.get().max())
+    print(f"attention (decode) P={past} counters after: max {left} ({'zero' if left == 0 else 'NOT ZERO'})")
 
 # --- prefill kernels: T tokens at past P --------------------------------------------
 prefill = cp.RawModule(path=f"{art}/prefill.ptx")
@@ -150,14 +156,14 @@ for T, P in ((3, 0), (5, 2), (70, 0)):
             ref[t, h * D:(h + 1) * D] = (p / p.sum()) @ values[0, h, :P + t + 1]
     report(f"flash attention T={T} P={P}", out.get(), ref)
     # the last query of each sequence (pruned last layer)
-    split = [n for n in pfirst if n.endswith("attention_split")][0]
-    combine = [n for n in pfirst if n.endswith("attention_combine")][0]
-    splits = pfirst[split]["grid"][1]["times"]
+    attention = [n for n in pfirst if n.endswith("attention_decode")][0]
+    splits = pfirst[attention]["grid"][1]["times"]
     partial = cp.zeros(H * splits * (D + 2), cp.float32)
-    prefill.get_function(split)((H, splits, 1), (pfirst[split]["block"][0], 1, 1),
-                                (params, cp.asarray(qkv), cp.asarray(keys), cp.asarray(values), partial))
+    counters = cp.zeros(H, cp.uint32)
     last = cp.zeros((1, E), cp.float32)
-    prefill.get_function(combine)((H, 1, 1), (pfirst[combine]["block"][0], 1, 1), (params, partial, last))
+    prefill.get_function(attention)((H, splits, 1), (pfirst[attention]["block"][0], 1, 1),
+                                    (params, cp.asarray(qkv), cp.asarray(keys), cp.asarray(values),
+                                     partial, counters, last))
     cp.cuda.runtime.deviceSynchronize()
     report(f"last-query attention T={T} P={P}", last.get()[0], ref[T - 1])
     gather = [n for n in pfirst if n.endswith("gather_last")][0]

@@ -36,6 +36,7 @@ for slot in manifest["weights"]["slots"]:
     assert slot["dtype"] == "f32", "float32 artifacts only"
     slots.append(cp.asarray(np.ascontiguousarray(value, np.float32)))
 scratch = cp.zeros(plan["scratch_bytes"] // 4 + 1, cp.float32)
+counters = cp.zeros(plan["counters_bytes"] // 4 + 1, cp.uint32)  # zeroed once, as the runtime does
 keys = [cp.zeros((1, H, C, D), cp.float32) for _ in range(L)]
 values = [cp.zeros((1, H, C, D), cp.float32) for _ in range(L)]
 logits = cp.zeros((len(ids), V), cp.float32)
@@ -52,6 +53,8 @@ def address(arg, params, id_buffer):
         return slots[arg["slot"]].data.ptr
     if kind == "scratch":
         return scratch.data.ptr + arg["offset"]
+    if kind == "counters":
+        return counters.data.ptr + arg["offset"]
     if kind == "cache":
         return (keys if arg["which"] == "key" else values)[arg["layer"]].data.ptr
     if kind == "logits":

@@ -103,10 +103,9 @@ def run(name,T,P):
         elif kern=="attention":
             qkv=get(A[1],T*3*E).reshape(T,3*E)
             put(A[4],attention(qkv,arr(A[2])[0].reshape(H,C,D),arr(A[3])[0].reshape(H,C,D),P,T,3*E))
-        elif kern=="attention_split":
+        elif kern=="attention_decode":
             qkv=get(A[1],T*3*E).reshape(T,3*E)
-            pending=attention(qkv[T-1:],arr(A[2])[0].reshape(H,C,D),arr(A[3])[0].reshape(H,C,D),P+T-1,1,3*E)
-        elif kern=="attention_combine": put(A[2],pending)
+            put(A[6],attention(qkv[T-1:],arr(A[2])[0].reshape(H,C,D),arr(A[3])[0].reshape(H,C,D),P+T-1,1,3*E))
         elif kern=="gather_last": put(A[2],get(A[1],T*E).reshape(T,E)[T-1])
         elif kern=="layer_norm":
             grows=rowsof(l["grid"][0]["per"]); put(A[4],ln(get(A[1],grows*E).reshape(grows,E),slots[A[2]["slot"]][0],slots[A[3]["slot"]][0]))

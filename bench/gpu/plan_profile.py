@@ -37,6 +37,7 @@ for slot in manifest["weights"]["slots"]:
     slots.append((torch.randn(count, device="cuda", generator=gen) * 0.02)
                  .to(torch_types[slot["dtype"]]))
 scratch = torch.zeros(plan["scratch_bytes"] // 4 + 1, device="cuda")
+counters = torch.zeros(plan["counters_bytes"] // 4 + 1, device="cuda", dtype=torch.int32)
 keys = [torch.randn(1, H, C, D, device="cuda", generator=gen) for _ in range(L)]
 values = [torch.randn(1, H, C, D, device="cuda", generator=gen) for _ in range(L)]
 decode = args.past > 0
@@ -56,6 +57,8 @@ def address(arg):
         return slots[arg["slot"]].data_ptr()
     if kind == "scratch":
         return scratch.data_ptr() + arg["offset"]
+    if kind == "counters":
+        return counters.data_ptr() + arg["offset"]
     if kind == "cache":
         return (keys if arg["which"] == "key" else values)[arg["layer"]].data_ptr()
     if kind == "logits":

@@ -48,11 +48,25 @@ TEST(LaunchPlan, JsonRoundTrip) {
   EXPECT_EQ(parsed.findPhase(toyManifest(), "train"), nullptr);
 }
 
+// A counter argument: an offset into the counters, kept through the text.
+TEST(LaunchPlan, CounterArguments) {
+  LaunchPlan plan = test::toyLaunchPlan(true);
+  plan.countersBytes = 64;
+  plan.phases.at("decode").launches[0].args.push_back({.kind = ArgKind::Counters, .offset = 60});
+  LaunchPlan parsed = LaunchPlan::parse(plan.toJson(), "launch_plan.json", toyManifest());
+  EXPECT_EQ(parsed, plan);
+  Json json = Json::parse(plan.toJson());
+  EXPECT_EQ(json["counters_bytes"], 64);
+  EXPECT_EQ(json["phases"]["decode"]["launches"][0]["args"].back(),
+            Json({{"kind", "counters"}, {"offset", 60}}));
+}
+
 TEST(LaunchPlan, TextNamesTheFields) {
   Json json = Json::parse(test::toyLaunchPlan(true).toJson());
   EXPECT_EQ(json["format"], "gpt2c-launch-plan");
-  EXPECT_EQ(json["format_version"], 2);
+  EXPECT_EQ(json["format_version"], 3);
   EXPECT_EQ(json["scratch_bytes"], 4096);
+  EXPECT_EQ(json["counters_bytes"], 0);
   EXPECT_EQ(json["phases"]["decode"]["dependent_launch"], false);
   const Json &launch = json["phases"]["decode"]["launches"][1];
   EXPECT_EQ(json["phases"]["decode"]["module"], "toy.ptx");
@@ -94,11 +108,34 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadPlan{"WrongFormat", [](Json &j) { j["format"] = "gpt2c-artifact"; },
                 "launch_plan.json: format: 'gpt2c-artifact' is not gpt2c-launch-plan"},
-        BadPlan{"NewerVersion", [](Json &j) { j["format_version"] = 3; },
-                "launch_plan.json: format version 3 is newer than this runtime (2)"},
-        BadPlan{"OlderVersion", [](Json &j) { j["format_version"] = 1; },
-                "launch_plan.json: format version 1 is not supported (this runtime reads 2; "
+        BadPlan{"NewerVersion", [](Json &j) { j["format_version"] = 4; },
+                "launch_plan.json: format version 4 is newer than this runtime (3)"},
+        BadPlan{"OlderVersion", [](Json &j) { j["format_version"] = 2; },
+                "launch_plan.json: format version 2 is not supported (this runtime reads 3; "
                 "recompile the artifact)"},
+        BadPlan{"CountersMissing", [](Json &j) { j.erase("counters_bytes"); },
+                "launch_plan.json: counters_bytes: missing"},
+        BadPlan{"CountersSize", [](Json &j) { j["counters_bytes"] = 6; },
+                "launch_plan.json: counters_bytes: 6 is not a multiple of 4 up to 1048576"},
+        BadPlan{"CountersTooLarge", [](Json &j) { j["counters_bytes"] = 1 << 21; },
+                "launch_plan.json: counters_bytes: 2097152 is out of range (0 to 1048576)"},
+        BadPlan{"CounterMisaligned",
+                [](Json &j) {
+                  j["counters_bytes"] = 64;
+                  decodeLaunch(j, 0)["args"][4] = {{"kind", "counters"}, {"offset", 6}};
+                },
+                "launch_plan.json: phases.decode.launches[0].args[4].offset: 6 is not a "
+                "multiple of 4"},
+        BadPlan{"CounterOutside",
+                [](Json &j) {
+                  j["counters_bytes"] = 64;
+                  decodeLaunch(j, 0)["args"][4] = {{"kind", "counters"}, {"offset", 64}};
+                },
+                "launch_plan.json: phases.decode.launches[0].args[4].offset: 64 lies outside "
+                "the counters (64 bytes)"},
+        BadPlan{"CounterWithoutOffset",
+                [](Json &j) { decodeLaunch(j, 0)["args"][4] = {{"kind", "counters"}}; },
+                "launch_plan.json: phases.decode.launches[0].args[4].offset: missing"},
         BadPlan{"DependentLaunchNotBoolean",
                 [](Json &j) { j["phases"]["decode"]["dependent_launch"] = "yes"; },
                 "launch_plan.json: phases.decode.dependent_launch: expected a boolean, got string"},
@@ -110,7 +147,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "launch_plan.json: phases.decode.launches[0].shared_bytes: missing"},
         BadPlan{"UnknownArgKind", [](Json &j) { decodeLaunch(j, 1)["args"][0]["kind"] = "bias"; },
                 "launch_plan.json: phases.decode.launches[1].args[0].kind: 'bias' is not one of "
-                "params, ids, weight, scratch, cache, logits"},
+                "params, ids, weight, scratch, cache, logits, counters"},
         BadPlan{"SlotOutOfRange", [](Json &j) { decodeLaunch(j, 1)["args"][1]["slot"] = 99; },
                 "launch_plan.json: phases.decode.launches[1].args[1].slot: 99 is out of range "
                 "(0 to 1)"},

@@ -253,14 +253,13 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
     for (int64_t t = 0; t < T; ++t)
       attend(pointer(args[1]) + t * 3 * E, pointer(args[2]), pointer(args[3]), P + t,
              pointer(args[4]) + t * E);
-  } else if (kind == "attention_split") {
-    std::vector<float> out(static_cast<std::size_t>(E));
+  } else if (kind == "attention_decode") {
+    // The split and its merge in one launch: the partials (args[4]) and the
+    // counters (args[5]) are the kernel's own business.
+    if (args[5]["kind"] != "counters")
+      fail("emulator: {} takes the counters as its sixth argument, not {}", name, args[5].dump());
     attend(pointer(args[1]) + (T - 1) * 3 * E, pointer(args[2]), pointer(args[3]), P + T - 1,
-           out.data());
-    pendingAttention_[args[4]["offset"].get<std::uint64_t>()] = std::move(out);
-  } else if (kind == "attention_combine") {
-    const std::vector<float> &out = pendingAttention_.at(args[1]["offset"].get<std::uint64_t>());
-    std::copy(out.begin(), out.end(), pointer(args[2]));
+           pointer(args[6]));
   } else {
     fail("emulator: unknown kernel kind '{}'", kind);
   }

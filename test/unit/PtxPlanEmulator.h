@@ -49,7 +49,6 @@ private:
   std::vector<Slot> slots_;
   std::vector<float> scratch_, logits_;
   std::vector<std::vector<float>> keys_, values_;
-  std::map<std::uint64_t, std::vector<float>> pendingAttention_; // split partial -> result
   std::int64_t past_ = 0, tokens_ = 0;
 };
 

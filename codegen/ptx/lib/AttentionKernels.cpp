@@ -1,7 +1,7 @@
 // Attention over the KV caches [B][H][C][D], reading only the valid length.
 // One query per sequence (decode): the keys are split in chunks, one block each
 // (so that long contexts fill the GPU), each writing its softmax partial
-// (unnormalised output, max, sum) for a second kernel to merge. Every new token
+// (unnormalised output, max, sum); the last block to finish merges them. Every new token
 // (prefill): flash style, a few threads per query each taking every few keys,
 // key and value tiles staged in shared memory and an online softmax per thread,
 // merged by shuffles at the end, so no T x T score matrix exists.
@@ -43,11 +43,12 @@ Value cacheRow(KernelWriter &w, const AttentionSpec &spec, const Value &sequence
 
 } // namespace
 
-KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &spec) {
+KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec &spec) {
   checkHeadDim(name, spec);
   if (spec.chunk % 8 != 0 || spec.chunk > 1024)
     fail("attention {}: a chunk of {} keys is not a multiple of 8 up to 1024", name, spec.chunk);
-  KernelWriter w(name, {"params", "qkv", "keys", "values", "partial"}, spec.chunk);
+  KernelWriter w(name, {"params", "qkv", "keys", "values", "partial", "counters", "out"},
+                 spec.chunk);
   w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   auto [sequenceHead, sequence, head] = blockHead(w, spec);
@@ -55,9 +56,11 @@ KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &
   Value one = w.index(1);
   Value queryRow = w.sub(w.mul(w.add(sequence, one), step.tokens), one);
   Value length = w.add(step.past, step.tokens); // keys [0, P + T)
+  Value used = w.divu(w.add(length, w.index(spec.chunk - 1)), w.index(spec.chunk));
   Value start = w.mul(split, w.index(spec.chunk));
   Value thread = w.threadId();
   Value probabilities = w.sharedArray("f32", spec.chunk);
+  Value lastFlag = w.sharedArray("i32", 1);
   w.beginIf(w.cmp("ult", start, length)); // whole blocks past the length have no work
   Value key = w.add(start, thread);
   Value valid = w.cmp("ult", key, length);
@@ -79,8 +82,9 @@ KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &
   w.barrier();
   Value count = w.minu(w.index(spec.chunk), w.sub(length, start));
   Value valueBase = cacheRow(w, spec, sequence, head, start);
-  Value partialBase = w.mul(w.add(w.mul(sequenceHead, w.index(spec.splits())), split),
-                            w.index(spec.headDim + 2));
+  Value stride = w.index(spec.headDim + 2);
+  Value headBase = w.mul(w.mul(sequenceHead, w.index(spec.splits())), stride);
+  Value partialBase = w.add(headBase, w.mul(split, stride));
   // Values 8 keys at a time, their loads issued together (a loop of one load
   // and its use would wait for L2 once per key); keys past the count have
   // probability 0 and read the last valid row.
@@ -103,48 +107,59 @@ KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &
   Value output = w.endFor({accumulated})[0];
   w.store(output, w.gep(w.param("partial"), w.add(partialBase, d), "f32"), "f32");
   w.endFor();
-  w.beginIf(w.cmp("eq", thread, w.index(0)));
+  Value isFirstThread = w.cmp("eq", thread, w.index(0));
+  w.beginIf(isFirstThread);
   w.store(maximum, w.gep(w.param("partial"), w.add(partialBase, w.index(spec.headDim)), "f32"),
           "f32");
   w.store(sum, w.gep(w.param("partial"), w.add(partialBase, w.index(spec.headDim + 1)), "f32"),
           "f32");
   w.endIf();
-  w.endIf();
-  return {name, w.finish(), w.globals(), spec.chunk};
-}
 
-KernelSource attentionCombineKernel(const std::string &name, const AttentionSpec &spec) {
-  checkHeadDim(name, spec);
-  KernelWriter w(name, {"params", "partial", "out"}, spec.headDim);
-  w.awaitPreviousGrids();
-  StepParams step = loadStepParams(w);
-  auto [sequenceHead, sequence, head] = blockHead(w, spec);
-  Value d = w.threadId();
-  Value one = w.index(1);
-  Value length = w.add(step.past, step.tokens);
-  Value used = w.divu(w.add(length, w.index(spec.chunk - 1)), w.index(spec.chunk));
-  Value stride = w.index(spec.headDim + 2);
-  Value base = w.mul(w.mul(sequenceHead, w.index(spec.splits())), stride);
-  auto partialAt = [&](const Value &split, int64_t field) {
-    return w.load(w.gep(w.param("partial"), w.add(w.add(base, w.mul(split, stride)), w.index(field)),
-                        "f32"),
+  // The block that finishes last merges the partials (the usual split-K
+  // semaphore): each thread's partial stores are ordered before the count, the
+  // count before the last block's reads of them. That block sets the counter back
+  // to zero for the next launch (the counters start zeroed; LAUNCH_PLAN.md).
+  w.fenceDevice();
+  w.barrier();
+  Value counter = w.gep(w.param("counters"), sequenceHead, "i32");
+  w.beginIf(isFirstThread);
+  Value before = w.atomicAdd(counter, w.i32(1));
+  Value usedI32 = w.op(fmt::format("arith.index_cast {} : index to i32", w.sub(used, one)));
+  Value isLast = w.op(fmt::format("arith.cmpi eq, {}, {} : i32", before, usedI32));
+  w.store(w.op(fmt::format("arith.extui {} : i1 to i32", isLast)), lastFlag, "i32", 3);
+  w.endIf();
+  w.barrier();
+  Value flag = w.load(lastFlag, "i32", 3);
+  w.beginIf(w.op(fmt::format("arith.cmpi ne, {}, {} : i32", flag, w.i32(0))));
+  w.fenceDevice();
+  auto partialAt = [&](const Value &chunk, int64_t field) {
+    return w.load(w.gep(w.param("partial"),
+                        w.add(w.add(headBase, w.mul(chunk, stride)), w.index(field)), "f32"),
                   "f32");
   };
   auto maxLoop = w.beginFor(w.index(0), used, one, {w.f32(-1e30)}, {"f32"});
-  Value maximum = w.endFor({w.fmax(maxLoop.iterArgs[0], partialAt(maxLoop.inductionVariable,
+  Value overall = w.endFor({w.fmax(maxLoop.iterArgs[0], partialAt(maxLoop.inductionVariable,
                                                                   spec.headDim))})[0];
+  auto merged = w.beginFor(thread, w.index(spec.headDim), w.index(spec.chunk));
+  Value md = merged.inductionVariable;
   auto sumLoop = w.beginFor(w.index(0), used, one, {w.f32(0.0), w.f32(0.0)}, {"f32", "f32"});
-  Value s = sumLoop.inductionVariable;
-  Value factor = w.exp(w.fsub(partialAt(s, spec.headDim), maximum));
-  Value denominator = w.fma(factor, partialAt(s, spec.headDim + 1), sumLoop.iterArgs[0]);
-  Value offsetD = w.add(w.add(base, w.mul(s, stride)), d);
+  Value c = sumLoop.inductionVariable;
+  Value factor = w.exp(w.fsub(partialAt(c, spec.headDim), overall));
+  Value denominator = w.fma(factor, partialAt(c, spec.headDim + 1), sumLoop.iterArgs[0]);
+  Value offsetD = w.add(w.add(headBase, w.mul(c, stride)), md);
   Value numerator = w.fma(factor, w.load(w.gep(w.param("partial"), offsetD, "f32"), "f32"),
                           sumLoop.iterArgs[1]);
   std::vector<Value> totals = w.endFor({denominator, numerator});
   Value width = w.index(spec.heads * spec.headDim);
-  Value target = w.add(w.add(w.mul(sequence, width), w.mul(head, w.index(spec.headDim))), d);
+  Value target = w.add(w.add(w.mul(sequence, width), w.mul(head, w.index(spec.headDim))), md);
   w.store(w.fdiv(totals[1], totals[0]), w.gep(w.param("out"), target, "f32"), "f32");
-  return {name, w.finish(), w.globals(), spec.headDim};
+  w.endFor();
+  w.beginIf(isFirstThread);
+  w.store(w.i32(0), counter, "i32");
+  w.endIf();
+  w.endIf();
+  w.endIf();
+  return {name, w.finish(), w.globals(), spec.chunk};
 }
 
 KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec &spec) {

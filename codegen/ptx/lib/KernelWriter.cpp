@@ -224,6 +224,14 @@ Value KernelWriter::blockMax(const Value &x) { return blockReduce(x, true); }
 
 void KernelWriter::barrier() { line("gpu.barrier"); }
 
+void KernelWriter::fenceDevice() { line("llvm.fence syncscope(\"device\") acq_rel"); }
+
+Value KernelWriter::atomicAdd(const Value &pointer, const Value &i32Value) {
+  return op(fmt::format("llvm.atomicrmw add {}, {} syncscope(\"device\") monotonic : "
+                        "!llvm.ptr<1>, i32",
+                        pointer, i32Value));
+}
+
 void KernelWriter::awaitPreviousGrids() {
   if (awaited_)
     fail("kernel {}: awaitPreviousGrids() called twice", name_);

@@ -179,6 +179,7 @@ private:
   static Json ids() { return {{"kind", "ids"}}; }
   static Json logits() { return {{"kind", "logits"}}; }
   Json scratch(std::uint64_t offset) { return {{"kind", "scratch"}, {"offset", offset}}; }
+  static Json counters(std::uint64_t offset) { return {{"kind", "counters"}, {"offset", offset}}; }
   Json at(const Place &place) {
     switch (place.kind) {
     case Place::Kind::Cache:
@@ -548,18 +549,16 @@ private:
     Place partial = newBuffer(spec.splits() * (spec.headDim + 2) * spec.heads, RowSet::LastTokens);
     temporaries_.push_back(partial.root);
     Place out = newBuffer(width, RowSet::LastTokens);
-    const std::string &split = kernel("attention_split", "split|" + key,
-                                      [&](const std::string &n) {
-                                        return attentionSplitKernel(n, spec);
-                                      });
-    const std::string &combine = kernel("attention_combine", "combine|" + key,
-                                        [&](const std::string &n) {
-                                          return attentionCombineKernel(n, spec);
-                                        });
-    launch(split, {gridDim("batch", spec.heads), gridDim("one", spec.splits()), gridDim("one")},
-           {params(), at(*query), at(*keys), at(*values), at(partial)});
-    launch(combine, {gridDim("batch", spec.heads), gridDim("one"), gridDim("one")},
-           {params(), at(partial), at(out)});
+    const std::string &name = kernel("attention_decode", "decode|" + key,
+                                     [&](const std::string &n) {
+                                       return attentionDecodeKernel(n, spec);
+                                     });
+    // One counter per sequence and head, shared by every layer: each launch leaves
+    // them zero before the next one (which waits for it) starts.
+    plan_.countersBytes = std::max<std::uint64_t>(
+        plan_.countersBytes, std::uint64_t(limits_.maxBatch * spec.heads) * sizeof(std::uint32_t));
+    launch(name, {gridDim("batch", spec.heads), gridDim("one", spec.splits()), gridDim("one")},
+           {params(), at(*query), at(*keys), at(*values), at(partial), counters(0), at(out)});
     record(op.getResult(), out);
     return success();
   }

@@ -63,7 +63,7 @@ void compile(const CompileOptions &options) {
   spec.target = {options.target, {}};
   spec.maxBatch = options.maxBatch;
   spec.maxTokens = maxTokens;
-  std::uint64_t scratch = 0;
+  std::uint64_t scratch = 0, counters = 0;
   for (auto function : module->getOps<mlir::func::FuncOp>()) {
     mlir::FailureOr<PhasePlan> phase = planner.plan(function);
     if (mlir::failed(phase))
@@ -81,11 +81,13 @@ void compile(const CompileOptions &options) {
                                     {"dependent_launch", phase->phase == "decode"},
                                     {"launches", phase->launches}};
     scratch = std::max(scratch, phase->scratchBytes);
+    counters = std::max(counters, phase->countersBytes); // phases run one at a time
     spec.phases.push_back({phase->phase, work / moduleName, phase->phase,
                            phase->logits == "all" ? artifact::LogitsRows::All
                                                   : artifact::LogitsRows::Last});
   }
   plan["scratch_bytes"] = std::max<std::uint64_t>(scratch, 256);
+  plan["counters_bytes"] = counters;
   writeFileBytes((work / "launch_plan.json").string(), plan.dump(1) + "\n");
   spec.launchPlan = work / "launch_plan.json";
   spec.scratchBytes = plan["scratch_bytes"].get<std::uint64_t>();

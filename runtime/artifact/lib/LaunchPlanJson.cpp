@@ -34,8 +34,9 @@ Enum parseName(JsonFields &fields, std::string_view key, const Enum (&values)[N]
 }
 
 constexpr GridPer kGridPers[] = {GridPer::One, GridPer::Batch, GridPer::Tokens, GridPer::Rows};
-constexpr ArgKind kArgKinds[] = {ArgKind::Params,  ArgKind::Ids,   ArgKind::Weight,
-                                 ArgKind::Scratch, ArgKind::Cache, ArgKind::Logits};
+constexpr ArgKind kArgKinds[] = {ArgKind::Params, ArgKind::Ids,    ArgKind::Weight,
+                                 ArgKind::Scratch, ArgKind::Cache, ArgKind::Logits,
+                                 ArgKind::Counters};
 constexpr CacheWhich kCacheWhiches[] = {CacheWhich::Key, CacheWhich::Value};
 
 KernelArg parseArg(JsonFields fields) {
@@ -46,6 +47,7 @@ KernelArg parseArg(JsonFields fields) {
     arg.slot = fields.integer("slot", kMinInt, kMaxInt);
     break;
   case ArgKind::Scratch:
+  case ArgKind::Counters:
     arg.offset = fields.unsignedInteger("offset", kMaxBytes);
     break;
   case ArgKind::Cache:
@@ -87,7 +89,7 @@ OrderedJson argJson(const KernelArg &arg) {
   OrderedJson json{{"kind", argKindName(arg.kind)}};
   if (arg.kind == ArgKind::Weight)
     json["slot"] = arg.slot;
-  if (arg.kind == ArgKind::Scratch)
+  if (arg.kind == ArgKind::Scratch || arg.kind == ArgKind::Counters)
     json["offset"] = arg.offset;
   if (arg.kind == ArgKind::Cache) {
     json["layer"] = arg.layer;
@@ -140,6 +142,8 @@ std::string_view argKindName(ArgKind kind) {
     return "cache";
   case ArgKind::Logits:
     return "logits";
+  case ArgKind::Counters:
+    return "counters";
   }
   return "?";
 }
@@ -153,6 +157,7 @@ std::string LaunchPlan::toJson() const {
   json["format"] = kLaunchPlanFormatName;
   json["format_version"] = formatVersion;
   json["scratch_bytes"] = scratchBytes;
+  json["counters_bytes"] = countersBytes;
   OrderedJson phaseObjects = OrderedJson::object();
   for (const auto &[name, phase] : phases) {
     OrderedJson launches = OrderedJson::array();
@@ -171,10 +176,12 @@ LaunchPlan LaunchPlan::parse(std::string_view text, std::string_view where,
   nlohmann::json json = parseJsonDocument(text, where);
   JsonFields root(json, std::string(where), "");
   LaunchPlan plan;
-  // Only the current version: version 1 had no `dependent_launch`.
+  // Only the current version: version 1 had no `dependent_launch`, version 2 no
+  // `counters_bytes`.
   plan.formatVersion = checkFormat(root, kLaunchPlanFormatName, kLaunchPlanFormatVersion,
                                    kLaunchPlanFormatVersion, where);
   plan.scratchBytes = root.unsignedInteger("scratch_bytes", kMaxBytes);
+  plan.countersBytes = root.unsignedInteger("counters_bytes", kMaxCountersBytes);
   JsonFields phases = root.object("phases");
   for (const std::string &name : phases.keys()) {
     JsonFields fields = phases.object(name);

@@ -1,5 +1,5 @@
 // The checks that make a launch plan safe to replay: every phase of the manifest
-// has a plan in its module, every argument names a slot, layer or scratch offset
+// has a plan in its module, every argument names a slot, layer, scratch or counter offset
 // that exists, and every grid and block is one the CUDA driver can launch.
 #include "gpt2c/artifact/LaunchPlan.h"
 
@@ -28,8 +28,8 @@ bool isPtxEntryName(std::string_view name) {
 
 class PlanChecker {
 public:
-  PlanChecker(std::string_view where, const Manifest &manifest)
-      : where_(where), manifest_(manifest) {}
+  PlanChecker(std::string_view where, const Manifest &manifest, std::uint64_t countersBytes)
+      : where_(where), manifest_(manifest), countersBytes_(countersBytes) {}
 
   [[noreturn]] void fail(const std::string &path, const std::string &problem) const {
     gpt2c::fail("{}: {}: {}", where_, path, problem);
@@ -53,6 +53,13 @@ public:
       if (arg.offset >= manifest_.scratchBytes)
         fail(path + ".offset", fmt::format("{} lies outside the scratch buffer ({} bytes)",
                                            arg.offset, manifest_.scratchBytes));
+      break;
+    case ArgKind::Counters:
+      if (arg.offset % kCounterBytes != 0)
+        fail(path + ".offset", fmt::format("{} is not a multiple of {}", arg.offset, kCounterBytes));
+      if (arg.offset >= countersBytes_)
+        fail(path + ".offset", fmt::format("{} lies outside the counters ({} bytes)", arg.offset,
+                                           countersBytes_));
       break;
     case ArgKind::Cache:
       inRange(path + ".layer", arg.layer, 0, manifest_.kvCache.layers - 1);
@@ -97,6 +104,7 @@ public:
 private:
   std::string_view where_;
   const Manifest &manifest_;
+  std::uint64_t countersBytes_;
 };
 
 } // namespace
@@ -131,11 +139,14 @@ const PhasePlan *LaunchPlan::findPhase(const Manifest &manifest,
 }
 
 void LaunchPlan::validate(std::string_view where, const Manifest &manifest) const {
-  PlanChecker check(where, manifest);
+  PlanChecker check(where, manifest, countersBytes);
   checkFormatVersion(formatVersion, kLaunchPlanFormatVersion, kLaunchPlanFormatVersion, where);
   if (scratchBytes != manifest.scratchBytes)
     check.fail("scratch_bytes", fmt::format("{} differs from the manifest's scratch_bytes ({})",
                                             scratchBytes, manifest.scratchBytes));
+  if (countersBytes % kCounterBytes != 0 || countersBytes > kMaxCountersBytes)
+    check.fail("counters_bytes", fmt::format("{} is not a multiple of {} up to {}", countersBytes,
+                                             kCounterBytes, kMaxCountersBytes));
   for (const auto &[name, phase] : phases) {
     std::string path = "phases." + name;
     const auto *owner = check.phaseWithEntry(name);

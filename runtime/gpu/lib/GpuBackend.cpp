@@ -90,7 +90,7 @@ struct GpuBackend::State {
   std::unique_ptr<GpuDevice> devicePointer;
   const GpuDevice &device;
   DeviceStream stream;
-  DeviceBuffer weights, keys, values, scratch, stepInput, logits;
+  DeviceBuffer weights, keys, values, scratch, counters, stepInput, logits;
   PinnedBuffer stepInputHost, logitsHost;
   std::map<std::string, std::unique_ptr<PtxModule>> modules; // by file name
   std::map<std::string, PhaseProgram> programs;              // by phase name
@@ -138,6 +138,11 @@ GpuBackend::GpuBackend(Artifact opened, const GpuOptions &gpu)
     driver.check(driver.api().cuMemsetD8_v2(buffer->address(), 0, buffer->size()),
                  fmt::format("{}: zeroing the KV cache", where));
   s.scratch = DeviceBuffer(device, plan->scratchBytes, fmt::format("the scratch of {}", where));
+  // Zero once: the kernels that count in them leave them zero (LAUNCH_PLAN.md).
+  s.counters = DeviceBuffer(device, plan->countersBytes, fmt::format("the counters of {}", where));
+  if (plan->countersBytes > 0)
+    driver.check(driver.api().cuMemsetD8_v2(s.counters.address(), 0, s.counters.size()),
+                 fmt::format("{}: zeroing the counters", where));
 
   std::size_t inputBytes =
       kIdsOffset + checkedProduct({manifest.maxBatch, manifest.maxTokens,
@@ -165,6 +170,7 @@ GpuBackend::GpuBackend(Artifact opened, const GpuOptions &gpu)
   addresses.ids = s.stepInput.address() + kIdsOffset;
   addresses.weights = s.weights.address();
   addresses.scratch = s.scratch.address();
+  addresses.counters = s.counters.address();
   addresses.keys = s.keys.address();
   addresses.values = s.values.address();
   addresses.logits = s.logits.address();

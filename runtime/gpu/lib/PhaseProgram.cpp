@@ -25,6 +25,8 @@ cuda::DevicePointer addressOf(const artifact::KernelArg &arg, const ArgumentAddr
            std::uint64_t(arg.layer) * at.cacheLayerBytes;
   case ArgKind::Logits:
     return at.logits;
+  case ArgKind::Counters:
+    return at.counters + arg.offset;
   }
   return 0;
 }

@@ -14,7 +14,7 @@ namespace gpt2c::gpu {
 // Where each kind of kernel argument points (LAUNCH_PLAN.md's table).
 struct ArgumentAddresses {
   cuda::DevicePointer params = 0, ids = 0, weights = 0, scratch = 0, keys = 0, values = 0,
-                      logits = 0;
+                      logits = 0, counters = 0;
   std::uint64_t cacheLayerBytes = 0;       // layer l's cache at keys/values + l * this
   std::vector<std::uint64_t> slotOffsets;  // weight slot i at weights + slotOffsets[i]
 };

@@ -15,10 +15,14 @@
 namespace gpt2c::artifact {
 
 inline constexpr std::string_view kLaunchPlanFormatName = "gpt2c-launch-plan";
-inline constexpr std::int64_t kLaunchPlanFormatVersion = 2;
+inline constexpr std::int64_t kLaunchPlanFormatVersion = 3;
 // Scratch arguments are offsets into one buffer, each a multiple of this (16: a
 // view of an activation may start at a column offset; LAUNCH_PLAN.md).
 inline constexpr std::uint64_t kScratchAlignment = 16;
+// Counters are uint32 (offsets into the counter buffer are multiples of 4); the
+// buffer holds at most this many bytes.
+inline constexpr std::uint64_t kCounterBytes = 4;
+inline constexpr std::uint64_t kMaxCountersBytes = 1 << 20;
 inline constexpr std::int64_t kMaxThreadsPerBlock = 1024;
 // The most dynamic shared memory a block may ask for (Hopper: 227 KiB).
 inline constexpr std::uint64_t kMaxSharedBytes = 227 * 1024;
@@ -37,14 +41,14 @@ struct GridDim {
   bool operator==(const GridDim &) const = default;
 };
 
-enum class ArgKind { Params, Ids, Weight, Scratch, Cache, Logits };
+enum class ArgKind { Params, Ids, Weight, Scratch, Cache, Logits, Counters };
 enum class CacheWhich { Key, Value };
 
 // One kernel parameter: a 64-bit device address.
 struct KernelArg {
   ArgKind kind = ArgKind::Params;
   std::int64_t slot = 0;    // Weight: the manifest's weight slot
-  std::uint64_t offset = 0; // Scratch: bytes into the scratch buffer
+  std::uint64_t offset = 0; // Scratch, Counters: bytes into that buffer
   std::int64_t layer = 0;   // Cache: the layer
   CacheWhich which = CacheWhich::Key;
   bool operator==(const KernelArg &) const = default;
@@ -72,6 +76,10 @@ struct PhasePlan {
 struct LaunchPlan {
   std::int64_t formatVersion = kLaunchPlanFormatVersion;
   std::uint64_t scratchBytes = 0; // equal to the manifest's scratch_bytes
+  // uint32 counters, zero-filled once when the runtime loads the artifact; every
+  // kernel that counts in them leaves them zero when it finishes (e.g. the blocks
+  // of a split attention counting themselves done, the last one merging).
+  std::uint64_t countersBytes = 0;
   // By the name the manifest's phases give as `entry` (prefill, decode, score).
   std::map<std::string, PhasePlan> phases;
 

@@ -82,6 +82,13 @@ public:
   Value blockSum(const Value &x);
   Value blockMax(const Value &x);
   void barrier();
+  // fence.acq_rel.gpu: this thread's earlier memory operations are ordered before its
+  // later ones for every thread of the GPU (a split's partial results before the
+  // count that says they are done; the count before the reads of them).
+  void fenceDevice();
+  // atom.global.add.u32 (relaxed; order it with fenceDevice()): adds `i32Value` to
+  // the uint32 at `pointer` (global) and returns the value before.
+  Value atomicAdd(const Value &pointer, const Value &i32Value);
 
   // Programmatic dependent launch: waits until the launches before this one have
   // finished and their writes are visible (griddepcontrol.wait), then lets the

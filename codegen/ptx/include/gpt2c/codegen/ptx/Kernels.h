@@ -79,8 +79,10 @@ KernelSource gemmKernel(const std::string &name, const GemmSpec &spec);
 
 // Attention of one query per sequence (decode; the last token of a pruned
 // prefill): query at position P + T - 1 over the keys [0, P + T), split in
-// chunks of `chunk` keys, one block each. (params, qkv, keyCache, valueCache,
-// partial [B*H][splits][D + 2]); grid (B * H, splits).
+// chunks of `chunk` keys, one block each; the last block of a (sequence, head) to
+// finish, counted in a zeroed counter it sets back to zero, merges the partials.
+// (params, qkv, keyCache, valueCache, partial [B*H][splits][D + 2],
+// counters uint32 [B*H], out [B][H * D]); grid (B * H, splits).
 struct AttentionSpec {
   int64_t heads, headDim, capacity, qRowStride;
   double scale;
@@ -90,9 +92,7 @@ struct AttentionSpec {
   int64_t keySplit = 4;  // prefill: threads per query, each taking every keySplit-th key
   int64_t splits() const { return (capacity + chunk - 1) / chunk; }
 };
-KernelSource attentionSplitKernel(const std::string &name, const AttentionSpec &spec);
-// Merges the splits: (params, partial, out [B][H * D]); grid (B * H).
-KernelSource attentionCombineKernel(const std::string &name, const AttentionSpec &spec);
+KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec &spec);
 // Causal attention of every new token, flash style (online softmax, no T x T
 // scores in memory): (params, qkv, keyCache, valueCache, out [B*T][H * D]);
 // grid (B * H, ceil(T / blockQ)).

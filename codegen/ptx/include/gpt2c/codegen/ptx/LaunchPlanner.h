@@ -25,6 +25,9 @@ struct PhasePlan {
   std::vector<KernelSource> kernels;
   nlohmann::json launches = nlohmann::json::array();
   std::uint64_t scratchBytes = 0;
+  // uint32 counters its kernels count in (zeroed once by the runtime, left zero):
+  // one per sequence and head for the split attention.
+  std::uint64_t countersBytes = 0;
 };
 
 struct PlanLimits {
