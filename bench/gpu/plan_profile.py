@@ -4,13 +4,22 @@ CUDA events (CuPy launches the PTX kernels of the launch plan over random
 weights of the slots' types), and prints the time per kernel kind and the
 slowest launches: where a decode step or a prefill spends its time.
 
-  plan_profile.py ARTIFACT_DIR [--prompt T] [--past P] [--reps N]
+  plan_profile.py ARTIFACT_DIR [--prompt T] [--past P] [--reps N] [--graph]
 
 --past P > 0 profiles a decode step after P tokens; otherwise the prefill of T.
+--graph times each launch as N copies of it captured in one CUDA graph (no
+Python launch overhead: what a launch costs inside the runtime's graphs, short of
+programmatic dependent launch; a decode kernel then reads its weights from L2),
+and the whole phase captured once, replayed N times.
+--roundtrip captures the phase once as a graph and times its replays back to back,
+each followed by a synchronize, and each followed by the copy of its logits to
+pinned host memory and a synchronize (what a generation step adds around the GPU's
+work).
 """
 import argparse
 import collections
 import json
+import time
 
 import cupy as cp
 import numpy as np
@@ -21,6 +30,8 @@ parser.add_argument("artifact")
 parser.add_argument("--prompt", type=int, default=1024)
 parser.add_argument("--past", type=int, default=0)
 parser.add_argument("--reps", type=int, default=20)
+parser.add_argument("--graph", action="store_true")
+parser.add_argument("--roundtrip", action="store_true")
 args = parser.parse_args()
 
 art = args.artifact
@@ -86,26 +97,70 @@ def run(entry):
     function(grid, block, arguments, shared_mem=shared)
 
 
+def timed_us(entries, reps):
+    """Microseconds per pass over `entries`: launched from Python, or with --graph
+    captured once as `reps` passes and the graph replayed (median of 5)."""
+    start, stop = cp.cuda.Event(), cp.cuda.Event()
+    if not args.graph:
+        start.record()
+        for _ in range(reps):
+            for entry in entries:
+                run(entry)
+        stop.record()
+        stop.synchronize()
+        return cp.cuda.get_elapsed_time(start, stop) * 1000 / reps
+    stream = cp.cuda.Stream(non_blocking=True)
+    with stream:
+        stream.begin_capture()
+        for _ in range(reps):
+            for entry in entries:
+                run(entry)
+        graph = stream.end_capture()
+        graph.launch(stream)  # warm up
+        samples = []
+        for _ in range(5):
+            start.record(stream)
+            graph.launch(stream)
+            stop.record(stream)
+            stop.synchronize()
+            samples.append(cp.cuda.get_elapsed_time(start, stop) * 1000 / reps)
+    return sorted(samples)[2]
+
+
 for entry in launches:  # warm up: module load, caches
     run(entry)
 cp.cuda.runtime.deviceSynchronize()
-start, stop = cp.cuda.Event(), cp.cuda.Event()
-start.record()
-for _ in range(args.reps):
-    for entry in launches:
-        run(entry)
-stop.record()
-stop.synchronize()
-phase_us = cp.cuda.get_elapsed_time(start, stop) * 1000 / args.reps
 
-times = []
-for entry in launches:
-    start.record()
-    for _ in range(args.reps):
-        run(entry)
-    stop.record()
-    stop.synchronize()
-    times.append(cp.cuda.get_elapsed_time(start, stop) * 1000 / args.reps)
+
+def roundtrip():
+    stream = cp.cuda.Stream(non_blocking=True)
+    host = cp.cuda.alloc_pinned_memory(logits.numel() * 4)
+    with stream:
+        stream.begin_capture()
+        for entry in launches:
+            run(entry)
+        graph = stream.end_capture()
+        graph.launch(stream)
+        stream.synchronize()
+        for label, sync, copy in (("back to back", False, False), ("synchronized", True, False),
+                                  ("logits copied, synchronized", True, True)):
+            started = time.perf_counter()
+            for _ in range(args.reps):
+                graph.launch(stream)
+                if copy:
+                    cp.cuda.runtime.memcpyAsync(host.ptr, logits.data_ptr(), logits.numel() * 4,
+                                                cp.cuda.runtime.memcpyDeviceToHost, stream.ptr)
+                if sync:
+                    stream.synchronize()
+            stream.synchronize()
+            us = (time.perf_counter() - started) * 1e6 / args.reps
+            print(f"{art} {phase_name} one graph per step, {label}: {us:.1f} us per step")
+
+
+if args.roundtrip:
+    roundtrip()
+phase_us = timed_us(launches, args.reps)
+times = [timed_us([entry], args.reps) for entry in launches]
 
 by_kind = collections.defaultdict(lambda: [0, 0.0])
 for (name, *_), us in zip(launches, times):
@@ -113,7 +168,8 @@ for (name, *_), us in zip(launches, times):
     by_kind[kind][0] += 1
     by_kind[kind][1] += us
 total = sum(times)
-print(f"{art} {phase_name} T={tokens} P={args.past}: {len(launches)} launches, back to back "
+print(f"{art} {phase_name} T={tokens} P={args.past}{' (CUDA graphs)' if args.graph else ''}: "
+      f"{len(launches)} launches, back to back "
       f"{phase_us:.1f} us, sum of launches alone {total:.1f} us")
 for kind, (count, us) in sorted(by_kind.items(), key=lambda item: -item[1][1]):
     print(f"  {kind:20s} {count:4d} launches {us:9.1f} us {100 * us / total:5.1f}%  "

@@ -3,6 +3,7 @@
 #include "gpt2c/runtime/Sampler.h"
 #include "gpt2c/support/Error.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -333,6 +334,39 @@ TEST(Sampler, InvalidLogitsAreRefused) {
     EXPECT_NE(std::string(error.what()).find("context token 3 at position 1 is outside"),
               std::string::npos)
         << error.what();
+  }
+}
+
+// greedyToken scans the row with integer keys: it must pick what std::max_element
+// picks (the first of equal maxima, -0 equal to +0) over rows of every sign, and
+// refuse NaN and +inf wherever they sit, negative NaNs included.
+TEST(Sampler, GreedyMatchesMaxElementAndRefusesBadRowsAnywhere) {
+  std::uint64_t state = 7;
+  auto next = [&] { return state = state * 6364136223846793005ull + 1442695040888963407ull; };
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<float> logits(std::size_t(1 + next() % 3000));
+    for (float &logit : logits) // few distinct values: many ties, negatives, zeros
+      logit = float(std::int64_t(next() >> 60) - 8) * (trial % 2 ? 0.5f : -0.25f);
+    if (trial % 5 == 0)
+      logits[std::size_t(next() % logits.size())] = -0.0f;
+    std::size_t expected = std::size_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    ASSERT_EQ(greedyToken(logits), std::int32_t(expected)) << "trial " << trial;
+  }
+  EXPECT_EQ(greedyToken(std::vector<float>{-0.0f, 0.0f, -1.0f}), 0);
+  EXPECT_EQ(greedyToken(std::vector<float>{-3.0f, kMinusInf, -2.5f, -2.5f}), 2);
+  std::vector<float> row(50257, -1.0f);
+  for (float bad : {std::nanf(""), -std::nanf(""), std::numeric_limits<float>::infinity()}) {
+    for (std::size_t at : {std::size_t(0), std::size_t(17), row.size() - 1}) {
+      std::vector<float> logits = row;
+      logits[at] = bad;
+      try {
+        greedyToken(logits);
+        ADD_FAILURE() << "a row with " << bad << " at " << at << " was accepted";
+      } catch (const Error &error) {
+        EXPECT_NE(std::string(error.what()).find(fmt::format("token {} is", at)), std::string::npos)
+            << error.what();
+      }
+    }
   }
 }
 
