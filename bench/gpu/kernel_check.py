@@ -113,7 +113,7 @@ for name in first:
 attention = [n for n in first if n.endswith("attention_decode")][0]
 splits = first[attention]["grid"][1]["times"]
 counters = cp.zeros(H, cp.uint32)
-for past in (P, C - 1):
+for past in (P, C // 2 - 1, C // 2, C - 1):  # one chunk, then two
     step = cp.asarray(np.array([1, 1, past, 0], np.int32))
     qkv = rand(1, 3 * E)
     keys, values = rand(1, H, C, D), rand(1, H, C, D)

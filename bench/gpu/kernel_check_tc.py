@@ -82,3 +82,31 @@ for T in lengths:
     p /= p.sum(-1, keepdims=True)
     ref = np.einsum("hts,hsd->htd", p, values[0, :, :T]).transpose(1, 0, 2).reshape(T, E)
     report(f"flash attention T={T} D={D}", out.get(), ref)
+
+# decode attention at the model's head size: one query over P + 1 keys, in
+# chunks whose last block to finish merges them (1, 2, 4 and 16 chunks of 64),
+# each length run twice over the same counters (left nonzero, the second fails)
+decode_plan = plan["phases"]["decode"]
+decode_module = cp.RawModule(path=f"{art}/{decode_plan['module']}")
+launch = [l for l in decode_plan["launches"] if l["kernel"].endswith("attention_decode")][0]
+splits = launch["grid"][1]["times"]
+counters = cp.zeros(H, cp.uint32)
+for past in (40, 100, 200, C - 1):
+    step = cp.asarray(np.array([1, 1, past, 0], np.int32))
+    qkv = rng.standard_normal((1, 3 * E)).astype(np.float32)
+    keys = rng.standard_normal((1, H, C, D)).astype(np.float32)
+    values = rng.standard_normal((1, H, C, D)).astype(np.float32)
+    ref = np.zeros((H, D), np.float32)
+    for h in range(H):
+        s = keys[0, h, :past + 1] @ qkv[0, h * D:(h + 1) * D] / math.sqrt(D)
+        p = np.exp(s - s.max())
+        ref[h] = (p / p.sum()) @ values[0, h, :past + 1]
+    for attempt in (1, 2):
+        partial = cp.zeros(H * splits * (D + 2), cp.float32)
+        out = cp.zeros((1, E), cp.float32)
+        decode_module.get_function(launch["kernel"])(
+            (H, splits, 1), (launch["block"][0], 1, 1),
+            (step, cp.asarray(qkv), cp.asarray(keys), cp.asarray(values), partial, counters, out))
+        cp.cuda.runtime.deviceSynchronize()
+        report(f"decode attention P={past} run {attempt}", out.get().reshape(H, D), ref)
+    print(f"decode attention P={past}: counters after, max {int(counters.get().max())}")

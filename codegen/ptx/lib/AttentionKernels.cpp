@@ -90,6 +90,9 @@ KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec 
   // probability 0 and read the last valid row.
   constexpr int64_t kKeysInFlight = 8;
   Value lastKey = w.sub(count, one);
+  Value single = w.cmp("eq", used, one);
+  Value width = w.index(spec.heads * spec.headDim);
+  Value headOut = w.add(w.mul(sequence, width), w.mul(head, w.index(spec.headDim)));
   auto dims = w.beginFor(thread, w.index(spec.headDim), w.index(spec.chunk));
   Value d = dims.inductionVariable;
   auto keys = w.beginFor(w.index(0), count, w.index(kKeysInFlight), {w.f32(0.0)}, {"f32"});
@@ -105,9 +108,15 @@ KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec 
   for (int64_t u = 0; u < kKeysInFlight; ++u)
     accumulated = w.fma(weights[u], values[u], accumulated);
   Value output = w.endFor({accumulated})[0];
-  w.store(output, w.gep(w.param("partial"), w.add(partialBase, d), "f32"), "f32");
+  // One chunk (a context of at most `chunk` keys): this block is the only one and
+  // writes the result itself; otherwise its partial, for the merge below.
+  Value outAt = w.gep(w.param("out"), w.add(headOut, d), "f32");
+  Value partialAt = w.gep(w.param("partial"), w.add(partialBase, d), "f32");
+  w.store(w.select(single, w.fdiv(output, sum), output, "f32"),
+          w.select(single, outAt, partialAt, "!llvm.ptr<1>"), "f32");
   w.endFor();
   Value isFirstThread = w.cmp("eq", thread, w.index(0));
+  w.beginIf(w.cmp("ugt", used, one));
   w.beginIf(isFirstThread);
   w.store(maximum, w.gep(w.param("partial"), w.add(partialBase, w.index(spec.headDim)), "f32"),
           "f32");
@@ -132,30 +141,51 @@ KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec 
   Value flag = w.load(lastFlag, "i32", 3);
   w.beginIf(w.op(fmt::format("arith.cmpi ne, {}, {} : i32", flag, w.i32(0))));
   w.fenceDevice();
-  auto partialAt = [&](const Value &chunk, int64_t field) {
+  // The chunks' maxima and sums read by as many threads at once (a loop of one
+  // dependent load per chunk waited for L2 that many times), each chunk's factor
+  // kept in shared memory for the weighted sum of the outputs.
+  auto field = [&](const Value &chunk, int64_t offset) {
     return w.load(w.gep(w.param("partial"),
-                        w.add(w.add(headBase, w.mul(chunk, stride)), w.index(field)), "f32"),
+                        w.add(w.add(headBase, w.mul(chunk, stride)), w.index(offset)), "f32"),
                   "f32");
   };
-  auto maxLoop = w.beginFor(w.index(0), used, one, {w.f32(-1e30)}, {"f32"});
-  Value overall = w.endFor({w.fmax(maxLoop.iterArgs[0], partialAt(maxLoop.inductionVariable,
-                                                                  spec.headDim))})[0];
+  Value factors = w.sharedArray("f32", spec.splits());
+  auto maxLoop = w.beginFor(thread, used, w.index(spec.chunk), {w.f32(-1e30)}, {"f32"});
+  Value localMax = w.endFor({w.fmax(maxLoop.iterArgs[0],
+                                    field(maxLoop.inductionVariable, spec.headDim))})[0];
+  Value overall = w.blockMax(localMax);
+  auto sumLoop = w.beginFor(thread, used, w.index(spec.chunk), {w.f32(0.0)}, {"f32"});
+  Value c = sumLoop.inductionVariable;
+  Value factor = w.exp(w.fsub(field(c, spec.headDim), overall));
+  w.store(factor, w.gep(factors, c, "f32", 3), "f32", 3);
+  Value localSum = w.endFor({w.fma(factor, field(c, spec.headDim + 1), sumLoop.iterArgs[0])})[0];
+  Value denominator = w.blockSum(localSum); // its barriers also publish the factors
+  constexpr int64_t kChunksInFlight = 4;
+  Value lastChunk = w.sub(used, one);
   auto merged = w.beginFor(thread, w.index(spec.headDim), w.index(spec.chunk));
   Value md = merged.inductionVariable;
-  auto sumLoop = w.beginFor(w.index(0), used, one, {w.f32(0.0), w.f32(0.0)}, {"f32", "f32"});
-  Value c = sumLoop.inductionVariable;
-  Value factor = w.exp(w.fsub(partialAt(c, spec.headDim), overall));
-  Value denominator = w.fma(factor, partialAt(c, spec.headDim + 1), sumLoop.iterArgs[0]);
-  Value offsetD = w.add(w.add(headBase, w.mul(c, stride)), md);
-  Value numerator = w.fma(factor, w.load(w.gep(w.param("partial"), offsetD, "f32"), "f32"),
-                          sumLoop.iterArgs[1]);
-  std::vector<Value> totals = w.endFor({denominator, numerator});
-  Value width = w.index(spec.heads * spec.headDim);
-  Value target = w.add(w.add(w.mul(sequence, width), w.mul(head, w.index(spec.headDim))), md);
-  w.store(w.fdiv(totals[1], totals[0]), w.gep(w.param("out"), target, "f32"), "f32");
+  auto chunks = w.beginFor(w.index(0), used, w.index(kChunksInFlight), {w.f32(0.0)}, {"f32"});
+  std::vector<Value> chunkFactors, chunkOutputs;
+  for (int64_t u = 0; u < kChunksInFlight; ++u) {
+    Value j = w.add(chunks.inductionVariable, w.index(u));
+    Value clamped = w.minu(j, lastChunk); // chunks past the last: factor 0
+    chunkFactors.push_back(w.select(w.cmp("ult", j, used),
+                                    w.load(w.gep(factors, clamped, "f32", 3), "f32", 3),
+                                    w.f32(0.0), "f32"));
+    chunkOutputs.push_back(w.load(
+        w.gep(w.param("partial"), w.add(w.add(headBase, w.mul(clamped, stride)), md), "f32"),
+        "f32"));
+  }
+  Value numerator = chunks.iterArgs[0];
+  for (int64_t u = 0; u < kChunksInFlight; ++u)
+    numerator = w.fma(chunkFactors[u], chunkOutputs[u], numerator);
+  numerator = w.endFor({numerator})[0];
+  w.store(w.fdiv(numerator, denominator), w.gep(w.param("out"), w.add(headOut, md), "f32"),
+          "f32");
   w.endFor();
   w.beginIf(isFirstThread);
   w.store(w.i32(0), counter, "i32");
+  w.endIf();
   w.endIf();
   w.endIf();
   w.endIf();
