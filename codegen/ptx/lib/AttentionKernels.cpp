@@ -141,47 +141,28 @@ KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec 
   Value flag = w.load(lastFlag, "i32", 3);
   w.beginIf(w.op(fmt::format("arith.cmpi ne, {}, {} : i32", flag, w.i32(0))));
   w.fenceDevice();
-  // The chunks' maxima and sums read by as many threads at once (a loop of one
-  // dependent load per chunk waited for L2 that many times), each chunk's factor
-  // kept in shared memory for the weighted sum of the outputs.
-  auto field = [&](const Value &chunk, int64_t offset) {
+  // A loop over the chunks per thread: for the few chunks of a decode context,
+  // spreading them over the threads with block reductions measured slower (H200,
+  // 8 chunks: 7.8 against 7.1 us).
+  auto partialField = [&](const Value &chunk, int64_t offset) {
     return w.load(w.gep(w.param("partial"),
                         w.add(w.add(headBase, w.mul(chunk, stride)), w.index(offset)), "f32"),
                   "f32");
   };
-  Value factors = w.sharedArray("f32", spec.splits());
-  auto maxLoop = w.beginFor(thread, used, w.index(spec.chunk), {w.f32(-1e30)}, {"f32"});
-  Value localMax = w.endFor({w.fmax(maxLoop.iterArgs[0],
-                                    field(maxLoop.inductionVariable, spec.headDim))})[0];
-  Value overall = w.blockMax(localMax);
-  auto sumLoop = w.beginFor(thread, used, w.index(spec.chunk), {w.f32(0.0)}, {"f32"});
-  Value c = sumLoop.inductionVariable;
-  Value factor = w.exp(w.fsub(field(c, spec.headDim), overall));
-  w.store(factor, w.gep(factors, c, "f32", 3), "f32", 3);
-  Value localSum = w.endFor({w.fma(factor, field(c, spec.headDim + 1), sumLoop.iterArgs[0])})[0];
-  Value denominator = w.blockSum(localSum); // its barriers also publish the factors
-  constexpr int64_t kChunksInFlight = 4;
-  Value lastChunk = w.sub(used, one);
+  auto maxLoop = w.beginFor(w.index(0), used, one, {w.f32(-1e30)}, {"f32"});
+  Value overall = w.endFor({w.fmax(maxLoop.iterArgs[0], partialField(maxLoop.inductionVariable,
+                                                                     spec.headDim))})[0];
   auto merged = w.beginFor(thread, w.index(spec.headDim), w.index(spec.chunk));
   Value md = merged.inductionVariable;
-  auto chunks = w.beginFor(w.index(0), used, w.index(kChunksInFlight), {w.f32(0.0)}, {"f32"});
-  std::vector<Value> chunkFactors, chunkOutputs;
-  for (int64_t u = 0; u < kChunksInFlight; ++u) {
-    Value j = w.add(chunks.inductionVariable, w.index(u));
-    Value clamped = w.minu(j, lastChunk); // chunks past the last: factor 0
-    chunkFactors.push_back(w.select(w.cmp("ult", j, used),
-                                    w.load(w.gep(factors, clamped, "f32", 3), "f32", 3),
-                                    w.f32(0.0), "f32"));
-    chunkOutputs.push_back(w.load(
-        w.gep(w.param("partial"), w.add(w.add(headBase, w.mul(clamped, stride)), md), "f32"),
-        "f32"));
-  }
-  Value numerator = chunks.iterArgs[0];
-  for (int64_t u = 0; u < kChunksInFlight; ++u)
-    numerator = w.fma(chunkFactors[u], chunkOutputs[u], numerator);
-  numerator = w.endFor({numerator})[0];
-  w.store(w.fdiv(numerator, denominator), w.gep(w.param("out"), w.add(headOut, md), "f32"),
-          "f32");
+  auto sumLoop = w.beginFor(w.index(0), used, one, {w.f32(0.0), w.f32(0.0)}, {"f32", "f32"});
+  Value c = sumLoop.inductionVariable;
+  Value factor = w.exp(w.fsub(partialField(c, spec.headDim), overall));
+  Value denominator = w.fma(factor, partialField(c, spec.headDim + 1), sumLoop.iterArgs[0]);
+  Value offsetD = w.add(w.add(headBase, w.mul(c, stride)), md);
+  Value numerator = w.fma(factor, w.load(w.gep(w.param("partial"), offsetD, "f32"), "f32"),
+                          sumLoop.iterArgs[1]);
+  std::vector<Value> totals = w.endFor({denominator, numerator});
+  w.store(w.fdiv(totals[1], totals[0]), w.gep(w.param("out"), w.add(headOut, md), "f32"), "f32");
   w.endFor();
   w.beginIf(isFirstThread);
   w.store(w.i32(0), counter, "i32");
