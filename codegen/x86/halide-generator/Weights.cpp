@@ -8,19 +8,29 @@ Expr widenBf16(const Expr &bits) {
   return reinterpret<float>(cast<uint32_t>(bits) << 16);
 }
 
+namespace {
+
+// The float32 of a finite half whose exponent and mantissa sit in bits 27..13 of
+// `magnitudeBits` (the rest zero) and whose sign is bit 31 of `signBits`. So
+// placed, a half's magnitude reads as the right value times 2^-112 for normals and
+// subnormals alike (the subnormals land on float32 subnormals), and one
+// multiplication finishes both. Packing refuses weights that are not finite
+// (WeightPacking.cpp), so infinities and NaNs get no case of their own (that
+// select cost the LM head a fifth). The sign goes on after the multiplication: with
+// the multiplication last, LLVM's fast-math reassociation multiplied the
+// activations by the 2^-112-scaled values first, and those often subnormal products
+// made f16 decode 2.7x slower.
+Expr scaledHalf(const Expr &magnitudeBits, const Expr &signBits) {
+  Expr magnitude = reinterpret<float>(magnitudeBits) * 5.192296858534828e33f; // 2^112
+  return reinterpret<float>(reinterpret<uint32_t>(magnitude) | (signBits & Expr(0x80000000u)));
+}
+
+} // namespace
+
 Expr widenF16(const Expr &bits) {
-  // Halide 14 has no fast f16 -> f32 on x86, so rebuild the float32 value from the
-  // bits. Placed in a float32's low exponent and mantissa bits, a half's magnitude
-  // reads as the right value times 2^-112 for normals and subnormals alike (the
-  // subnormals land on float32 subnormals), so one multiplication finishes both.
-  // Packing refuses weights that are not finite (WeightPacking.cpp), so infinities
-  // and NaNs get no case of their own (that select cost the LM head a fifth).
-  // The sign goes on after the multiplication: with the multiplication last, LLVM's
-  // fast-math reassociation can multiply an activation by the 2^-112-scaled value
-  // first, whose products are often subnormal and slow.
+  // Halide 14 has no fast f16 -> f32 on x86: rebuilt from the bits.
   Expr h = cast<uint32_t>(bits);
-  Expr magnitude = reinterpret<float>((h & 0x7fffu) << 13) * 5.192296858534828e33f; // 2^112
-  return reinterpret<float>(reinterpret<uint32_t>(magnitude) | ((h & 0x8000u) << 16));
+  return scaledHalf((h & 0x7fffu) << 13, h << 16);
 }
 
 namespace {
@@ -66,16 +76,9 @@ Expr PackedMatrix::widenedHalf(const Expr &pair, const Expr &half, const Expr &b
   // A constant half (an unrolled loop) leaves one of the two selects' branches.
   if (type_ == WeightType::BF16)
     return reinterpret<float>(select(half == 0, word << 16, word & Expr(0xffff0000u)));
-  // f16: the half in the word's top 16 bits, then its exponent and mantissa moved down
-  // 3 bits, so that they read as the magnitude times 2^-112 (as in widenF16,
-  // subnormals included), and the sign put back. Packing refuses weights that are not
-  // finite (WeightPacking.cpp), so no infinity or NaN needs its own case here.
-  // The sign goes on after the multiplication on purpose: with the multiplication
-  // last, LLVM's fast-math reassociation multiplies x by the tiny 2^-112-scaled value
-  // first, and those products, often subnormal, made f16 decode 2.7x slower.
+  // f16: the half in the word's top 16 bits, its exponent and mantissa moved down 3.
   Expr top = select(half == 0, word << 16, word);
-  Expr magnitude = reinterpret<float>((top >> 3) & Expr(0x0fffe000u)) * 5.192296858534828e33f;
-  return reinterpret<float>(reinterpret<uint32_t>(magnitude) | (top & Expr(0x80000000u)));
+  return scaledHalf((top >> 3) & Expr(0x0fffe000u), top);
 }
 
 Expr PackedMatrix::widened(const Expr &a, const Expr &b) const {
