@@ -59,29 +59,55 @@ for T in lengths:
     if kinds.count("weight") >= 2:
         args.append(cp.asarray(b))
     args.append(out)
-    grid = (-(-n // 64), -(-T // 64), 1)
-    module.get_function(launch["kernel"])(grid, (128, 1, 1), tuple(args))
+    grid = (-(-n // launch["grid"][0]["divide"]), -(-T // launch["grid"][1]["divide"]), 1)
+    module.get_function(launch["kernel"])(grid, tuple(launch["block"]), tuple(args))
     cp.cuda.runtime.deviceSynchronize()
     ref = round16(x) @ round16(w).T + (b if kinds.count("weight") >= 2 else 0)
     report(f"gemm {launch['kernel']} T={T} N={n} K={k}", out.get(), ref)
-    # flash attention over the caches
-    launch = first["attention"]
+
+# flash attention over the caches, with P keys already there: on tensor cores
+# (attention_mma) the reference rounds as the kernel does (base-2 scores of the
+# rounded scaled queries and keys, rounded probabilities times rounded values);
+# the error against the exact float64 softmax is printed beside it.
+kind = "attention_mma" if "attention_mma" in first else "attention"
+launch = first[kind]
+block_q = launch["grid"][1]["divide"]
+
+
+def check_flash(T, P):
+    step = cp.asarray(np.array([1, T, P, 0], np.int32))
     qkv = rng.standard_normal((T, 3 * E)).astype(np.float32)
     keys = rng.standard_normal((1, H, C, D)).astype(np.float32)
     values = rng.standard_normal((1, H, C, D)).astype(np.float32)
     out = cp.zeros((T, E), cp.float32)
-    block_q = launch["grid"][1]["divide"]
     module.get_function(launch["kernel"])((H, -(-T // block_q), 1), (launch["block"][0], 1, 1),
-                                          (params, cp.asarray(qkv), cp.asarray(keys),
+                                          (step, cp.asarray(qkv), cp.asarray(keys),
                                            cp.asarray(values), out))
     cp.cuda.runtime.deviceSynchronize()
-    q = qkv[:, :E].reshape(T, H, D).transpose(1, 0, 2)
-    s = np.einsum("htd,hsd->hts", q, keys[0, :, :T]) / math.sqrt(D)
-    s[:, np.triu(np.ones((T, T), bool), 1)] = -np.inf
-    p = np.exp(s - s.max(-1, keepdims=True))
-    p /= p.sum(-1, keepdims=True)
-    ref = np.einsum("hts,hsd->htd", p, values[0, :, :T]).transpose(1, 0, 2).reshape(T, E)
-    report(f"flash attention T={T} D={D}", out.get(), ref)
+    q = qkv[:, :E].reshape(T, H, D).transpose(1, 0, 2).astype(np.float64)
+    k, v = keys[0, :, :P + T].astype(np.float64), values[0, :, :P + T].astype(np.float64)
+    future = np.arange(P + T)[None, :] > (P + np.arange(T))[:, None]
+
+    def softmax_attention(q, k, v, exp, rounded):
+        s = np.einsum("htd,hsd->hts", q, k)
+        s[:, future] = -np.inf
+        p = exp(s - s.max(-1, keepdims=True))
+        o = np.einsum("hts,hsd->htd", rounded(p), v) / p.sum(-1, keepdims=True)
+        return o.transpose(1, 0, 2).reshape(T, E)
+
+    exact = softmax_attention(q / math.sqrt(D), k, v, np.exp, lambda p: p)
+    got = out.get()
+    if kind == "attention_mma":
+        r = lambda a: round16(a.astype(np.float32)).astype(np.float64)
+        modelled = softmax_attention(r(q / math.sqrt(D) / math.log(2)), r(k), r(v), np.exp2, r)
+        report(f"tensor-core flash attention T={T} P={P} D={D}", got, modelled)
+    report(f"flash attention T={T} P={P} D={D}, exact", got, exact)
+
+
+for T in lengths:
+    if T <= C:
+        check_flash(T, 0)
+check_flash(min(300, C - 100), 100)
 
 # decode attention at the model's head size: one query over P + 1 keys, in
 # chunks whose last block to finish merges them (1, 2, 4 and 16 chunks of 64),

@@ -100,7 +100,7 @@ def run(name,T,P):
             if kinds.count("cache")==2:
                 kc=arr(A[i+1])[0].reshape(H,C,D); vc=arr(A[i+2])[0].reshape(H,C,D)
                 for t in range(grows): kc[:,P+t,:]=y[t,E:2*E].reshape(H,D); vc[:,P+t,:]=y[t,2*E:].reshape(H,D)
-        elif kern=="attention":
+        elif kern in ("attention", "attention_mma"):  # the tensor cores' rounding not modelled
             qkv=get(A[1],T*3*E).reshape(T,3*E)
             put(A[4],attention(qkv,arr(A[2])[0].reshape(H,C,D),arr(A[3])[0].reshape(H,C,D),P,T,3*E))
         elif kern=="attention_decode":

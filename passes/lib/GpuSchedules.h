@@ -10,7 +10,9 @@
 namespace gpt2c {
 
 // The schedule of a kernel op in a phase (`decode`: one token per sequence), or
-// nothing for ops that are views.
-std::optional<nlohmann::json> chooseGpuSchedule(mlir::Operation *op, bool decode);
+// nothing for ops that are views. `prefillRows`: the rows of a prefill of the
+// whole context, which the product tiles are sized for.
+std::optional<nlohmann::json> chooseGpuSchedule(mlir::Operation *op, bool decode,
+                                                int64_t prefillRows);
 
 } // namespace gpt2c

@@ -188,11 +188,16 @@ struct SelectSchedulesPass : impl::SelectSchedulesBase<SelectSchedulesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (target == "sm_90") {
+      auto config = module->getAttrOfType<gpt2::ConfigAttr>(gpt2::kConfigAttrName);
+      if (!config) {
+        module.emitError() << "gpt2-select-schedules: the module has no gpt2.config";
+        return signalPassFailure();
+      }
       for (auto function : module.getOps<func::FuncOp>()) {
         auto phase = function->getAttrOfType<StringAttr>("gpt2.phase");
         bool decode = phase && phase.getValue() == "decode";
         function.walk([&](Operation *op) {
-          if (std::optional<Json> schedule = chooseGpuSchedule(op, decode))
+          if (std::optional<Json> schedule = chooseGpuSchedule(op, decode, config.getNPositions()))
             op->setAttr("gpt2.schedule", ScheduleSelector::toAttribute(op->getContext(), *schedule));
         });
       }

@@ -154,24 +154,36 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
   std::string name = launch["kernel"];
   std::string kind = name.substr(name.find('_') + 1);
   auto rowsOf = [&](const Json &dim) { return dim["per"] == "one" || dim["per"] == "batch" ? 1 : T; };
+  // Causal attention of one query over the keys [0, position]. With 16-bit
+  // `operands` as the tensor-core kernel computes it: scores in base 2 from the
+  // rounded scaled query and keys, the probabilities rounded where they multiply
+  // the rounded values (their sum not).
   auto attend = [&](const float *query, const float *keys, const float *values, int64_t position,
-                    float *out) {
+                    float *out, PackedDType operands = PackedDType::F32) {
+    const bool rounded = operands != PackedDType::F32;
+    const double scale = 1 / std::sqrt(double(D)) / (rounded ? std::log(2.0) : 1.0);
+    auto base = [&](double x) { return rounded ? std::exp2(x) : std::exp(x); };
     for (int64_t h = 0; h < H; ++h) {
+      std::vector<float> q(static_cast<std::size_t>(D));
+      for (int64_t d = 0; d < D; ++d)
+        q[std::size_t(d)] =
+            rounded ? roundTo(float(query[h * D + d] * scale), operands) : query[h * D + d];
       std::vector<double> scores(std::size_t(position + 1));
       double maximum = -1e300, sum = 0;
       for (int64_t j = 0; j <= position; ++j) {
         double dot = 0;
         for (int64_t d = 0; d < D; ++d)
-          dot += double(query[h * D + d]) * keys[(h * C + j) * D + d];
-        scores[std::size_t(j)] = dot / std::sqrt(double(D));
+          dot += double(q[std::size_t(d)]) * roundTo(keys[(h * C + j) * D + d], operands);
+        scores[std::size_t(j)] = rounded ? dot : dot * scale;
         maximum = std::max(maximum, scores[std::size_t(j)]);
       }
       for (double &score : scores)
-        sum += score = std::exp(score - maximum);
+        sum += score = base(score - maximum);
       for (int64_t d = 0; d < D; ++d) {
         double total = 0;
         for (int64_t j = 0; j <= position; ++j)
-          total += scores[std::size_t(j)] * values[(h * C + j) * D + d];
+          total += roundTo(float(scores[std::size_t(j)]), operands) *
+                   roundTo(values[(h * C + j) * D + d], operands);
         out[h * D + d] = float(total / sum);
       }
     }
@@ -199,6 +211,8 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
         cache[((e / D) * C + P + t) * D + e % D] = source[t * 3 * E + e];
   } else if (kind == "gemv" || kind == "gemm") {
     const Slot &weight = slot(args[2]);
+    if (kind == "gemm")
+      productType_ = weight.recipe.dtype;
     bool transposed = weight.recipe.layout == PackedLayout::NK; // [K][N] stored [N][K]
     int64_t n = transposed ? weight.shape[1] : weight.shape[0];
     int64_t k = transposed ? weight.shape[0] : weight.shape[1];
@@ -253,6 +267,10 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
     for (int64_t t = 0; t < T; ++t)
       attend(pointer(args[1]) + t * 3 * E, pointer(args[2]), pointer(args[3]), P + t,
              pointer(args[4]) + t * E);
+  } else if (kind == "attention_mma") {
+    for (int64_t t = 0; t < T; ++t)
+      attend(pointer(args[1]) + t * 3 * E, pointer(args[2]), pointer(args[3]), P + t,
+             pointer(args[4]) + t * E, productType_);
   } else if (kind == "attention_decode") {
     // The split and its merge in one launch: the partials (args[4]) and the
     // counters (args[5]) are the kernel's own business.

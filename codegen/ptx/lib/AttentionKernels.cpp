@@ -5,7 +5,7 @@
 // (prefill): flash style, a few threads per query each taking every few keys,
 // key and value tiles staged in shared memory and an online softmax per thread,
 // merged by shuffles at the end, so no T x T score matrix exists.
-#include "KernelCommon.h"
+#include "AttentionCommon.h"
 #include "gpt2c/codegen/ptx/Kernels.h"
 
 #include "gpt2c/support/Error.h"
@@ -16,32 +16,6 @@
 #include <vector>
 
 namespace gpt2c::ptx {
-
-namespace {
-
-void checkHeadDim(const std::string &name, const AttentionSpec &spec) {
-  if (spec.headDim % 4 != 0 || spec.headDim > 1024)
-    fail("attention {}: head dimension {} must be a multiple of 4 up to 1024", name, spec.headDim);
-}
-
-// The (sequence, head) pair of a block: grid.x runs over B x H.
-struct BlockHead {
-  Value sequenceHead, sequence, head;
-};
-BlockHead blockHead(KernelWriter &w, const AttentionSpec &spec) {
-  Value sequenceHead = w.blockId('x');
-  return {sequenceHead, w.divu(sequenceHead, w.index(spec.heads)),
-          w.remu(sequenceHead, w.index(spec.heads))};
-}
-
-// Offset of row `position` of head `head` of sequence `sequence` in a cache.
-Value cacheRow(KernelWriter &w, const AttentionSpec &spec, const Value &sequence,
-               const Value &head, const Value &position) {
-  Value slot = w.add(w.mul(sequence, w.index(spec.heads)), head);
-  return w.mul(w.add(w.mul(slot, w.index(spec.capacity)), position), w.index(spec.headDim));
-}
-
-} // namespace
 
 KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec &spec) {
   checkHeadDim(name, spec);

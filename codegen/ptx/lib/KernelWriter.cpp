@@ -106,9 +106,11 @@ Value KernelWriter::select(const Value &condition, const Value &a, const Value &
 }
 
 Value KernelWriter::exp(const Value &x) {
-  Value scaled = fmul(x, f32(1.4426950408889634)); // log2(e)
-  return op(fmt::format("llvm.call_intrinsic \"llvm.nvvm.ex2.approx.f32\"({}) : (f32) -> f32",
-                        scaled));
+  return exp2(fmul(x, f32(1.4426950408889634))); // log2(e)
+}
+
+Value KernelWriter::exp2(const Value &x) {
+  return op(fmt::format("llvm.call_intrinsic \"llvm.nvvm.ex2.approx.f32\"({}) : (f32) -> f32", x));
 }
 
 Value KernelWriter::sqrt(const Value &x) {

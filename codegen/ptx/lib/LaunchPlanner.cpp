@@ -53,13 +53,15 @@ int64_t scheduleField(Operation *op, llvm::StringRef name, int64_t fallback) {
   return fallback;
 }
 
-std::string scheduleStrategy(Operation *op) {
+std::string scheduleText(Operation *op, llvm::StringRef name) {
   auto schedule = op->getAttrOfType<mlir::DictionaryAttr>("gpt2.schedule");
   if (!schedule)
     return "";
-  auto strategy = schedule.getAs<mlir::StringAttr>("strategy");
-  return strategy ? strategy.getValue().str() : "";
+  auto text = schedule.getAs<mlir::StringAttr>(name);
+  return text ? text.getValue().str() : "";
 }
+
+std::string scheduleStrategy(Operation *op) { return scheduleText(op, "strategy"); }
 
 // Plans one phase function.
 class PhasePlanner {
@@ -350,9 +352,11 @@ private:
     spec.tileM = scheduleField(op, "tile_m", 64);
     spec.tileN = scheduleField(op, "tile_n", 64);
     spec.tileK = scheduleField(op, "tile_k", 32);
-    std::string key = fmt::format("gemm|{}|{}|{}|{}|{}{}{}|{}|{}x{}x{}", k, n, wtype,
+    spec.warpM = scheduleField(op, "warp_m", 32);
+    spec.warpN = scheduleField(op, "warp_n", 32);
+    std::string key = fmt::format("gemm|{}|{}|{}|{}|{}{}{}|{}|{}x{}x{}|{}x{}", k, n, wtype,
                                   int(spec.rows), spec.bias, spec.gelu, spec.residual, outStride,
-                                  spec.tileM, spec.tileN, spec.tileK);
+                                  spec.tileM, spec.tileN, spec.tileK, spec.warpM, spec.warpN);
     const std::string &name =
         kernel("gemm", key, [&](const std::string &name) { return gemmKernel(name, spec); });
     Json args = {params(), at(source), *w};
@@ -529,17 +533,27 @@ private:
     spec.blockQ = scheduleField(op, "block_q", 64);
     spec.keyTile = scheduleField(op, "key_tile", 32);
     spec.keySplit = scheduleField(op, "key_split", 4);
+    if (scheduleStrategy(op) == "flash_mma") {
+      spec.mmaType = scheduleText(op, "operands");
+      if (spec.mmaType != "bf16" && spec.mmaType != "f16")
+        return op.emitError() << "sm_90 code generation: flash_mma attention takes bf16 or f16 "
+                                 "operands, not '"
+                              << spec.mmaType << "'";
+    }
     int64_t width = spec.heads * spec.headDim;
     int64_t queries = llvm::cast<mlir::RankedTensorType>(op.getQuery().getType()).getDimSize(2);
     bool oneQuery = decode_ || query->lastQuery || queries == 1;
-    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", spec.heads, spec.capacity,
+    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", spec.heads, spec.capacity,
                                   spec.headDim, spec.qRowStride, spec.scale, spec.chunk,
-                                  spec.blockQ, spec.keyTile, spec.keySplit);
+                                  spec.blockQ, spec.keyTile, spec.keySplit, spec.mmaType);
     if (!oneQuery) {
       Place out = newBuffer(width, RowSet::Tokens);
-      const std::string &name = kernel("attention", "attention|" + key, [&](const std::string &n) {
-        return attentionPrefillKernel(n, spec);
-      });
+      bool tensorCores = !spec.mmaType.empty();
+      const std::string &name = kernel(tensorCores ? "attention_mma" : "attention",
+                                       "attention|" + key, [&](const std::string &n) {
+                                         return tensorCores ? attentionPrefillMmaKernel(n, spec)
+                                                            : attentionPrefillKernel(n, spec);
+                                       });
       launch(name,
              {gridDim("batch", spec.heads), gridDim("tokens", 1, spec.blockQ), gridDim("one")},
              {params(), at(*query), at(*keys), at(*values), at(out)});

@@ -54,6 +54,7 @@ public:
   Value fmax(const Value &a, const Value &b);
   Value select(const Value &condition, const Value &a, const Value &b, std::string_view type);
   Value exp(const Value &x);   // e^x through ex2.approx (relative error ~2^-22)
+  Value exp2(const Value &x);  // 2^x, ex2.approx
   Value sqrt(const Value &x);  // sqrt.rn
   Value gelu(const Value &x);  // tanh approximation, as GPT-2's gelu_new
   // Converts `value` of `from` (f32, bf16, f16, or vectors of them) to `to`.

@@ -73,7 +73,8 @@ struct GemmSpec {
   RowSet rows = RowSet::Tokens;
   bool bias = true, gelu = false, residual = false;
   int64_t outRowStride = 0;
-  int64_t tileM = 64, tileN = 64, tileK = 32; // 4 warps of 32 x 32
+  int64_t tileM = 64, tileN = 64, tileK = 32;
+  int64_t warpM = 32, warpN = 32; // each warp's part: (tileM / warpM) x (tileN / warpN) warps
 };
 KernelSource gemmKernel(const std::string &name, const GemmSpec &spec);
 
@@ -90,6 +91,9 @@ struct AttentionSpec {
   int64_t blockQ = 64;   // prefill: queries per block
   int64_t keyTile = 32;  // prefill: keys staged in shared memory at a time
   int64_t keySplit = 4;  // prefill: threads per query, each taking every keySplit-th key
+  // Prefill on tensor cores: bf16 or f16 (queries, keys, values and probabilities
+  // rounded to it); empty: float32 on the CUDA cores.
+  std::string mmaType;
   int64_t splits() const { return (capacity + chunk - 1) / chunk; }
 };
 KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec &spec);
@@ -97,5 +101,9 @@ KernelSource attentionDecodeKernel(const std::string &name, const AttentionSpec 
 // scores in memory): (params, qkv, keyCache, valueCache, out [B*T][H * D]);
 // grid (B * H, ceil(T / blockQ)).
 KernelSource attentionPrefillKernel(const std::string &name, const AttentionSpec &spec);
+// The same on tensor cores (spec.mmaType): one warp per 16 queries, scores and
+// outputs as mma.sync tiles, keys and values staged as 16-bit tiles in shared
+// memory; same parameters, grid (B * H, ceil(T / blockQ)).
+KernelSource attentionPrefillMmaKernel(const std::string &name, const AttentionSpec &spec);
 
 } // namespace gpt2c::ptx
