@@ -66,9 +66,10 @@ for T in lengths:
     report(f"gemm {launch['kernel']} T={T} N={n} K={k}", out.get(), ref)
 
 # flash attention over the caches, with P keys already there: on tensor cores
-# (attention_mma) the reference rounds as the kernel does (base-2 scores of the
-# rounded scaled queries and keys, rounded probabilities times rounded values);
-# the error against the exact float64 softmax is printed beside it.
+# (attention_mma, f16 operands whatever the weights) the reference rounds as the
+# kernel does (base-2 scores of the rounded scaled queries and keys, rounded
+# probabilities times rounded values); the error against the exact float64
+# softmax is printed beside it.
 kind = "attention_mma" if "attention_mma" in first else "attention"
 launch = first[kind]
 block_q = launch["grid"][1]["divide"]
@@ -98,7 +99,7 @@ def check_flash(T, P):
     exact = softmax_attention(q / math.sqrt(D), k, v, np.exp, lambda p: p)
     got = out.get()
     if kind == "attention_mma":
-        r = lambda a: round16(a.astype(np.float32)).astype(np.float64)
+        r = lambda a: a.astype(np.float16).astype(np.float64)
         modelled = softmax_attention(r(q / math.sqrt(D) / math.log(2)), r(k), r(v), np.exp2, r)
         report(f"tensor-core flash attention T={T} P={P} D={D}", got, modelled)
     report(f"flash attention T={T} P={P} D={D}, exact", got, exact)

@@ -211,8 +211,6 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
         cache[((e / D) * C + P + t) * D + e % D] = source[t * 3 * E + e];
   } else if (kind == "gemv" || kind == "gemm") {
     const Slot &weight = slot(args[2]);
-    if (kind == "gemm")
-      productType_ = weight.recipe.dtype;
     bool transposed = weight.recipe.layout == PackedLayout::NK; // [K][N] stored [N][K]
     int64_t n = transposed ? weight.shape[1] : weight.shape[0];
     int64_t k = transposed ? weight.shape[0] : weight.shape[1];
@@ -268,9 +266,11 @@ void PtxPlanEmulator::runLaunch(const Json &launch, std::span<const std::int32_t
       attend(pointer(args[1]) + t * 3 * E, pointer(args[2]), pointer(args[3]), P + t,
              pointer(args[4]) + t * E);
   } else if (kind == "attention_mma") {
+    // Tensor-core attention takes f16 operands whatever the weights (the sm_90
+    // schedules' choice, passes/lib/GpuSchedules.cpp).
     for (int64_t t = 0; t < T; ++t)
       attend(pointer(args[1]) + t * 3 * E, pointer(args[2]), pointer(args[3]), P + t,
-             pointer(args[4]) + t * E, productType_);
+             pointer(args[4]) + t * E, PackedDType::F16);
   } else if (kind == "attention_decode") {
     // The split and its merge in one launch: the partials (args[4]) and the
     // counters (args[5]) are the kernel's own business.

@@ -50,9 +50,6 @@ private:
   std::vector<float> scratch_, logits_;
   std::vector<std::vector<float>> keys_, values_;
   std::int64_t past_ = 0, tokens_ = 0;
-  // The weight type of the last tensor-core product (the layer's QKV product
-  // before its attention): tensor-core attention rounds its operands to it.
-  PackedDType productType_ = PackedDType::F32;
 };
 
 } // namespace gpt2c::test

@@ -92,7 +92,7 @@ struct AttentionSpec {
   int64_t keyTile = 32;  // prefill: keys staged in shared memory at a time
   int64_t keySplit = 4;  // prefill: threads per query, each taking every keySplit-th key
   // Prefill on tensor cores: bf16 or f16 (queries, keys, values and probabilities
-  // rounded to it); empty: float32 on the CUDA cores.
+  // rounded to it; the schedules choose f16); empty: float32 on the CUDA cores.
   std::string mmaType;
   int64_t splits() const { return (capacity + chunk - 1) / chunk; }
 };
