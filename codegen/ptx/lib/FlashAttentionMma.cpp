@@ -35,9 +35,8 @@ KernelSource attentionPrefillMmaKernel(const std::string &name, const AttentionS
   const int64_t warps = spec.blockQ / 16, threads = warps * 32;
   const int64_t keyTile = spec.keyTile, rowVectors = D / 4;
   if (keyTile % 16 != 0 || keyTile > 128 || (keyTile * rowVectors) % threads != 0)
-    fail("attention {}: a key tile of {} is not a multiple of 16 up to 128 "
-         "that {} threads stage "
-         "evenly",
+    fail("attention {}: a key tile of {} is not a multiple of 16 up to 128 that {} threads "
+         "stage evenly",
          name, keyTile, threads);
   // Rows of the 16-bit tiles are D + 8 elements apart: the 8 row addresses of
   // an ldmatrix phase then fall in 8 different 16-byte bank groups.
@@ -45,6 +44,9 @@ KernelSource attentionPrefillMmaKernel(const std::string &name, const AttentionS
   const std::string pairType = "vector<2xf32>", tileVector = vectorOf(4, half);
 
   KernelWriter w(name, {"params", "qkv", "keys", "values", "out"}, threads);
+  auto floatPair = [&](const Value &a, const Value &b) {
+    return w.op(fmt::format("vector.from_elements {}, {} : {}", a, b, pairType));
+  };
   w.awaitPreviousGrids();
   StepParams step = loadStepParams(w);
   auto [sequenceHead, sequence, head] = blockHead(w, spec);
@@ -82,8 +84,7 @@ KernelSource attentionPrefillMmaKernel(const std::string &name, const AttentionS
 
   Value keyTiles = w.sharedArray(half, keyTile * pitch);
   Value valueTiles = w.sharedArray(half, keyTile * pitch);
-  // Each thread's 4-float pieces of a tile (the same places of keys and
-  // values).
+  // Each thread's 4-float pieces of a tile (the same places of keys and values).
   struct Piece {
     Value row, column, tileOffset;
   };
@@ -187,9 +188,7 @@ KernelSource attentionPrefillMmaKernel(const std::string &name, const AttentionS
   // 8 (lane / 16), giving b0, b1 of two adjacent output tiles.
   Value valueRow = w.add(laneRow, w.mul(w.remu(laneMatrix, w.index(2)), w.index(8)));
   Value valueColumn = w.mul(w.divu(laneMatrix, w.index(2)), w.index(8));
-  auto pair = [&](const Value &a, const Value &b) {
-    return packPair(w, half, w.op(fmt::format("vector.from_elements {}, {} : {}", a, b, pairType)));
-  };
+  auto pair = [&](const Value &a, const Value &b) { return packPair(w, half, floatPair(a, b)); };
   for (int64_t k = 0; k < scoreTiles / 2; ++k) {
     const std::array<Value, 4> &low = scores[2 * k], &high = scores[2 * k + 1];
     std::array<Value, 4> probabilities = {pair(low[0], low[1]), pair(low[2], low[3]),
@@ -222,8 +221,7 @@ KernelSource attentionPrefillMmaKernel(const std::string &name, const AttentionS
         w.mul(quad, w.index(2)));
     w.beginIf(w.cmp("ult", query[h], step.tokens));
     for (int64_t t = 0; t < outputTiles; ++t) {
-      Value values = w.op(fmt::format("vector.from_elements {}, {} : {}", final[4 + 4 * t + 2 * h],
-                                      final[4 + 4 * t + 2 * h + 1], pairType));
+      Value values = floatPair(final[4 + 4 * t + 2 * h], final[4 + 4 * t + 2 * h + 1]);
       w.store(w.fmul(values, inverse, pairType),
               w.gep(w.param("out"), w.add(outBase, w.index(8 * t)), "f32"), pairType, 1, 8);
     }

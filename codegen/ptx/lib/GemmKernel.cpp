@@ -27,13 +27,11 @@ KernelSource gemmKernel(const std::string &name, const GemmSpec &spec) {
     fail("gemm {}: tensor-core products take bf16 or f16 weights, not {}", name, spec.weightType);
   const int64_t warpM = spec.warpM, warpN = spec.warpN;
   if (warpM % 16 != 0 || warpM < 16 || warpM > 64 || warpN % 16 != 0 || warpN < 16 || warpN > 64)
-    fail("gemm {}: a warp tile of {} x {} is not 16 to 64 by 16 to 64 in steps "
-         "of 16",
-         name, warpM, warpN);
+    fail("gemm {}: a warp tile of {} x {} is not 16 to 64 by 16 to 64 in steps of 16", name,
+         warpM, warpN);
   if (spec.tileM % warpM != 0 || spec.tileN % warpN != 0 || spec.tileK != kStep ||
       spec.tileM > 128 || spec.tileN > 128 || (spec.tileM / warpM) * (spec.tileN / warpN) > 16)
-    fail("gemm {}: a {} x {} x {} tile is not at most 16 warps of {} x {} (at "
-         "most 128 x 128) "
+    fail("gemm {}: a {} x {} x {} tile is not at most 16 warps of {} x {} (at most 128 x 128) "
          "stepping 32 along K",
          name, spec.tileM, spec.tileN, spec.tileK, warpM, warpN);
   if (spec.k % kStep != 0)

@@ -27,12 +27,10 @@ inline std::array<Value, 4> mmaSync(KernelWriter &w, const std::string &half,
   std::string fragment = fragmentType(half);
   Value d = w.op(fmt::format(
       "nvvm.mma.sync A[{}, {}, {}, {}] B[{}, {}] C[{}, {}, {}, {}] {{layoutA = "
-      "#nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, "
-      "multiplicandAPtxType = "
+      "#nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = "
       "#nvvm.mma_type<{}>, multiplicandBPtxType = #nvvm.mma_type<{}>, shape = "
-      "#nvvm.shape<m = "
-      "16, n = 8, k = 16>}} : ({}, {}, f32) -> !llvm.struct<(f32, f32, f32, "
-      "f32)>",
+      "#nvvm.shape<m = 16, n = 8, k = 16>}} : ({}, {}, f32) -> "
+      "!llvm.struct<(f32, f32, f32, f32)>",
       a[0], a[1], a[2], a[3], b[0], b[1], c[0], c[1], c[2], c[3], half, half, fragment, fragment));
   std::array<Value, 4> result;
   for (int e = 0; e < 4; ++e)
@@ -55,9 +53,8 @@ inline std::vector<Value> loadMatrices(KernelWriter &w, const std::string &half,
     result += ")>";
   }
   Value loaded = w.op(fmt::format("nvvm.ldmatrix {} {{num = {} : i32, layout = "
-                                  "#nvvm.mma_layout<{}>, shape = "
-                                  "#nvvm.ld_st_matrix_shape<m = 8, n = 8>, eltType = "
-                                  "#nvvm.ld_st_matrix_elt_type<b16>}} : "
+                                  "#nvvm.mma_layout<{}>, shape = #nvvm.ld_st_matrix_shape<m = 8, "
+                                  "n = 8>, eltType = #nvvm.ld_st_matrix_elt_type<b16>}} : "
                                   "(!llvm.ptr<3>) -> {}",
                                   rowAddress, count, transposed ? "col" : "row", result));
   std::vector<Value> registers;
