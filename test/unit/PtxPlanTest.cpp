@@ -5,7 +5,11 @@
 #include "PtxPlanEmulator.h"
 #include "TestSupport.h"
 
+#include "gpt2c/runtime/Perplexity.h"
+#include "gpt2c/tokenizer/Tokenizer.h"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace gpt2c {
 namespace {
@@ -33,6 +37,26 @@ TEST(PtxPlan, TinyF16AgreesOnTheTopToken) {
 TEST(PtxPlan, MiniF16CheckpointGreedyTokens) {
   test::PtxPlanEmulator plans((test::sharedDir() / "models" / "gpt2-mini-pydocs").string(), "f32");
   test::expectMatchesMiniGreedy(plans);
+}
+
+// The score phase (every position of a 1024-token window) of the mini checkpoint
+// with bf16 weights: the perplexity of the first held-out window within 0.5% of
+// the float32 value transformers gives.
+TEST(PtxPlan, MiniBf16FirstWindowPerplexity) {
+  const auto directory = test::sharedDir() / "models" / "gpt2-mini-pydocs";
+  test::PtxPlanEmulator plans(directory.string(), "bf16");
+  std::vector<std::int32_t> ids = Tokenizer::fromDirectory(directory).encode(
+      test::readFile(test::sharedDir() / "data" / "pydocs-heldout.txt"));
+  PerplexityOptions options;
+  options.window = 1024;
+  options.maxWindows = 1;
+  PerplexityResult result = measurePerplexity(plans, ids, options);
+  const auto golden = nlohmann::json::parse(
+      test::readFile(test::sharedDir() / "golden" / "golden-mini-pydocs.json"))["perplexity"]
+                                                                                ["prefix_windows"]["1"];
+  EXPECT_EQ(result.tokensPredicted, golden["tokens_predicted"].get<std::int64_t>());
+  const double expected = golden["ppl"].get<double>();
+  EXPECT_NEAR(result.perplexity, expected, 0.005 * expected);
 }
 
 } // namespace
