@@ -57,10 +57,15 @@ TEST(X86Compiled, MiniMatchesGreedyAndPerplexity) {
   options.maxWindows = 1;
   EXPECT_NEAR(measurePerplexity(*backend, ids, options).perplexity,
               golden["prefix_windows"]["1"]["ppl"].get<double>(), 0.02);
+  // The same predictions through 1024 one-token decode steps.
+  options.decodeSteps = true;
+  EXPECT_NEAR(measurePerplexity(*backend, ids, options).perplexity,
+              golden["prefix_windows"]["1"]["ppl"].get<double>(), 0.02);
 }
 
 // Reduced precision stays inside the quality gate of the passes issue on the
-// first four windows (float32: 33.771).
+// first four windows (float32: 33.771), scored all at once (prefill kernels) and
+// through one-token decode steps (decode kernels: int8 quantises activations too).
 TEST(X86Compiled, ReducedPrecisionPassesTheQualityGate) {
   std::vector<std::int32_t> ids = Tokenizer::fromDirectory(miniModel())
                                       .encode(test::readFile(test::sharedDir() / "data" /
@@ -72,8 +77,12 @@ TEST(X86Compiled, ReducedPrecisionPassesTheQualityGate) {
                                 std::pair("int8", 0.02)}) {
     test::ScratchDir dir;
     auto backend = compiled(dir, miniModel(), weights);
-    double perplexity = measurePerplexity(*backend, ids, options).perplexity;
-    EXPECT_LE(std::abs(perplexity - float32) / float32, bound) << weights << ": " << perplexity;
+    for (bool decodeSteps : {false, true}) {
+      options.decodeSteps = decodeSteps;
+      double perplexity = measurePerplexity(*backend, ids, options).perplexity;
+      EXPECT_LE(std::abs(perplexity - float32) / float32, bound)
+          << weights << (decodeSteps ? " (decode steps)" : "") << ": " << perplexity;
+    }
   }
 }
 

@@ -19,7 +19,7 @@ struct EvalOptions {
   ArtifactOptions artifact;
   std::string perplexityFile, compareTo, promptsFile;
   std::int64_t window = 0, maxWindows = 0, greedy = 32;
-  bool json = false;
+  bool json = false, decodeSteps = false;
 };
 
 int evaluatePerplexity(const EvalOptions &o, bool maxWindowsGiven) {
@@ -30,6 +30,7 @@ int evaluatePerplexity(const EvalOptions &o, bool maxWindowsGiven) {
   options.window = o.window ? o.window : backend->config().nPositions;
   if (maxWindowsGiven)
     options.maxWindows = o.maxWindows;
+  options.decodeSteps = o.decodeSteps;
   PerplexityResult result =
       measurePerplexity(*backend, ids, options, [](std::int64_t done, std::int64_t total) {
         fmt::print(stderr, "\rwindow {}/{}{}", done, total, done == total ? "\n" : "");
@@ -40,6 +41,7 @@ int evaluatePerplexity(const EvalOptions &o, bool maxWindowsGiven) {
                                 {"tokens_predicted", result.tokensPredicted},
                                 {"windows", result.windows},
                                 {"window", options.window},
+                                {"decode_steps", options.decodeSteps},
                                 {"text_tokens", ids.size()},
                                 {"seconds", result.seconds},
                                 {"backend", backend->describe()}};
@@ -88,6 +90,8 @@ int runEval(std::span<const std::string> args) {
   command.option("perplexity", "FILE", "text file whose perplexity to measure", o.perplexityFile);
   command.option("window", "N", "tokens per window (default: the artifact's context)", o.window);
   command.option("max-windows", "N", "only the first N windows", o.maxWindows);
+  command.flag("decode-steps", "with --perplexity: one token per step through decode",
+               o.decodeSteps);
   command.option("compare-to", "OTHER", "reference artifact to compare ARTIFACT against",
                  o.compareTo);
   command.option("prompts", "FILE", "prompts for --compare-to, one per line", o.promptsFile);
@@ -98,6 +102,8 @@ int runEval(std::span<const std::string> args) {
   bool perplexity = command.given("perplexity"), comparison = command.given("compare-to");
   if (perplexity == comparison)
     fail("give exactly one of --perplexity FILE and --compare-to OTHER");
+  if (o.decodeSteps && !perplexity)
+    fail("--decode-steps applies to --perplexity only");
   return perplexity ? evaluatePerplexity(o, command.given("max-windows")) : evaluateComparison(o);
 }
 

@@ -403,7 +403,7 @@ int runTune() {
   x86::runTool(x86::halideGenerator(),
                {"tune", "--spec", (work / "tune-spec.json").string(), "--output",
                 (work / "timings.json").string(), "--target",
-                halideTarget.empty() ? x86::kDefaultHalideTarget : halideTarget.getValue(),
+                x86::halideTargetFor(spec, halideTarget.getValue()),
                 "--seconds-per-candidate", fmt::format("{}", perCandidate), "--threads",
                 std::to_string(threads)});
   Json timings = readJson(work / "timings.json");

@@ -85,13 +85,34 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
   // byte than the out-of-order window hides, so by default a short int8 nk tile
   // (at most 384 steps) prefetches the next tile; f32, bf16 and long rows
   // measured as well or better without.
+  std::string activations = schedule.optionalString("activations", "f32");
+  if (activations != "f32" && activations != "int8")
+    schedule.fail("activations", "must be \"f32\" or \"int8\", got \"" + activations + "\"");
+  s.int8Activations = activations == "int8";
   int prefetchDefault = 0;
-  if (!s.gemm && layout == WeightLayout::NK && weight.quantized() &&
+  if (!s.gemm && !s.int8Activations && layout == WeightLayout::NK && weight.quantized() &&
       s.tileN * k / s.lanes <= 384)
     prefetchDefault = s.tileN * k / s.lanes;
   s.prefetch = static_cast<int>(schedule.intInRange("prefetch", prefetchDefault, 0, 1024));
   if (s.gemm && s.prefetch != 0)
     schedule.fail("prefetch", "applies to strategy \"gemv\" only");
+
+  s.activationGroup = static_cast<int>(
+      schedule.intInRange("activation_group", s.int8Activations ? 64 : 0, 0, k));
+  if (s.int8Activations) {
+    if (s.gemm || layout != WeightLayout::NK || !weight.quantized())
+      schedule.fail("activations", "\"int8\" needs int8 weights, strategy \"gemv\" and layout nk");
+    if (!target.has_feature(Target::AVX512_SapphireRapids))
+      schedule.fail("activations", "\"int8\" needs VNNI dot products: a Halide target with "
+                                   "avx512_sapphirerapids");
+    if (s.activationGroup % 64 != 0 || k % s.activationGroup != 0 ||
+        (weight.groupSize() % s.activationGroup != 0))
+      schedule.fail("activation_group", "must be a multiple of 64 dividing k (" +
+                                            std::to_string(k) + ") and the weights' group size (" +
+                                            std::to_string(weight.groupSize()) + ")");
+  } else if (schedule.has("activation_group")) {
+    schedule.fail("activation_group", "applies to activations \"int8\" only");
+  }
   return s;
 }
 
@@ -114,6 +135,8 @@ LinearProduct::LinearProduct(Func x, Expr rows, const PackedMatrix &weight, Weig
     defineGemvKnSplit();
   else if (layout_ == WeightLayout::KN)
     defineGemvKn();
+  else if (s_.int8Activations)
+    defineGemvNkInt8();
   else
     defineGemvNk();
 }
@@ -176,6 +199,38 @@ void LinearProduct::defineGemvNk() {
   acc_(n, m) += lanes_(rl, n, m);
 }
 
+void LinearProduct::defineGemvNkInt8() {
+  using namespace Halide::ConciseCasts;
+  Var n = nVar_, m = mVar_, l("l"), g("g"), kv("kv");
+  const int group = s_.activationGroup, steps = group / 64;
+  // Symmetric int8 activations: scale max|x| / 127 per group of the row.
+  RDom ra(0, group, "ra");
+  activationMax_(g, m) = maximum(abs(rows_(g * group + ra, m)));
+  Expr groupMax = activationMax_(kv / group, m);
+  quantized_(kv, m) = i8(clamp(round(rows_(kv, m) * select(groupMax > 0.0f, 127.0f / groupMax, 0.0f)),
+                                 -127.0f, 127.0f));
+  // Lane l of a 64-byte step sums k = 4 l .. 4 l + 3. The weights become unsigned
+  // (w + 128) for vpdpbusd, which adds 128 * x to every product: each lane starts
+  // from -128 times the sum of its activations over the group.
+  RDom rs(0, 4, 0, steps, "rs");
+  offsets_(l, g, m) = 0;
+  offsets_(l, g, m) -= 128 * i32(quantized_(g * group + rs.y * 64 + l * 4 + rs.x, m));
+  RDom rd(0, 4, 0, steps, "rd");
+  Expr index = g * group + rd.y * 64 + l * 4 + rd.x;
+  Expr unsignedWeight = reinterpret(UInt(8), weight_.values()(index, n)) ^ u8(128);
+  dots_(l, n, m, g) = offsets_(l, g, m);
+  dots_(l, n, m, g) += i32(unsignedWeight) * i32(quantized_(index, m));
+  // Per group: the int32 sums times the activation scale and the weights' group scale.
+  RDom rg(0, k_ / group, "rg");
+  Expr scale = activationMax_(rg, m) * (1.0f / 127.0f) *
+               weight_.scale(rg * group / weight_.groupSize(), n);
+  lanes_(l, n, m) = 0.0f;
+  lanes_(l, n, m) += f32(dots_(l, n, m, rg)) * scale;
+  RDom rl(0, 16, "rl");
+  acc_(n, m) = 0.0f;
+  acc_(n, m) += lanes_(rl, n, m);
+}
+
 void LinearProduct::defineGemm() {
   Var n = nVar_, m = mVar_, kv("kv");
   if (layout_ == WeightLayout::KN)
@@ -194,6 +249,8 @@ void LinearProduct::schedule(Func out) {
     scheduleGemvKnSplit(out);
   else if (layout_ == WeightLayout::KN)
     scheduleGemvKn(out);
+  else if (s_.int8Activations)
+    scheduleGemvNkInt8(out);
   else
     scheduleGemvNk(out);
 }
@@ -335,6 +392,38 @@ void LinearProduct::scheduleGemvNk(Func out) {
   grouped_.compute_at(lanes_, rg).vectorize(l);
   dotProducts(grouped_);
   lanes_.update().reorder(l, n, m, rg).vectorize(l).unroll(n).unroll(m);
+}
+
+void LinearProduct::scheduleGemvNkInt8(Func out) {
+  Var n = nVar_, m = mVar_, no("no"), ni("ni"), nt("nt"), nti("nti"), mo("mo"), mi("mi");
+  out.split(n, no, ni, s_.nPerTask)
+      .split(ni, nt, nti, s_.tileN)
+      .split(m, mo, mi, s_.tileM, TailStrategy::GuardWithIf)
+      .reorder(nti, mi, nt, mo, no)
+      .unroll(nti);
+  if (s_.parallel)
+    out.parallel(no);
+  acc_.compute_at(out, nt);
+  acc_.update().atomic().vectorize(reductionVars(acc_)[0]).unroll(n).unroll(m);
+
+  // The quantised rows, once per call (a few kilobytes).
+  Var kv = quantized_.args()[0], l = lanes_.args()[0];
+  activationMax_.compute_root();
+  quantized_.compute_root().vectorize(kv, 64);
+  offsets_.compute_root().vectorize(l);
+  offsets_.update().reorder(l, reductionVars(offsets_)[0], reductionVars(offsets_)[1])
+      .vectorize(l);
+
+  // Per group: tile_n x tile_m dot products of 64 bytes per step, one vpdpbusd each.
+  lanes_.compute_at(out, nt).vectorize(l);
+  RVar rg = reductionVars(lanes_)[0];
+  lanes_.update().reorder(l, n, m, rg).vectorize(l).unroll(n).unroll(m);
+  dots_.compute_at(lanes_, rg).vectorize(l).unroll(n).unroll(m);
+  std::vector<RVar> rd = reductionVars(dots_);
+  dots_.update().reorder(rd[0], l, n, m, rd[1]).atomic().vectorize(rd[0]).vectorize(l)
+      .unroll(n).unroll(m).unroll(rd[1]);
+  wholeRowTiles({acc_, lanes_, dots_});
+  prefetchWeights(lanes_.update(), rg);
 }
 
 void LinearProduct::scheduleGemm(Func out) {

@@ -11,6 +11,12 @@
 //     layout nk (w(k, n)): tile_n dot products at once, vectorised over k into `vector`
 //       partial sums per output (unroll: vector steps unrolled), reduced once at the end.
 //     int8: the products of a group are summed first, then scaled once per group.
+//     activations "int8" (int8 weights, layout nk): the input rows are quantised too,
+//       symmetric int8 with one scale per activation_group values along k, and each
+//       vector step is one VNNI dot product (vpdpbusd) of 64 weight bytes, read as
+//       stored, with 64 activation bytes; the weights are made unsigned (+128) in
+//       registers and the 128 * sum(activations) this adds is the accumulators'
+//       starting value. Sums are int32 within a group, scaled once per group.
 //     prefetch: weights of the step that many steps ahead are prefetched, one
 //       instruction per cache line; past the end of a row it reaches the next rows.
 //     split_k (kn; unquantized, or int8 with one scale per channel, applied to the
@@ -44,6 +50,8 @@ struct LinearSchedule {
   int prefetch = 0;     // "prefetch": gemv only; software-prefetch the weights this
                         // many streaming steps ahead (0: leave it to the hardware)
   int splitK = 1;       // "split_k": gemv kn only; chunks of K summed by separate tasks
+  bool int8Activations = false; // "activations": "int8" (default "f32")
+  int activationGroup = 0;      // "activation_group": values per activation scale
 };
 
 // Reads and validates the schedule fields above for a K x N product; the
@@ -68,15 +76,20 @@ private:
   void defineGemvKn();
   void defineGemvKnSplit();
   void defineGemvNk();
+  void defineGemvNkInt8();
   void defineGemm();
   void scheduleGemvKn(Halide::Func out);
   void scheduleGemvKnSplit(Halide::Func out);
   void scheduleGemvNk(Halide::Func out);
+  void scheduleGemvNkInt8(Halide::Func out);
   void scheduleGemm(Halide::Func out);
   void prefetchWeights(Halide::Stage stage, Halide::RVar loop);
   void wholeRowTiles(std::vector<Halide::Func> funcs);
 
   Halide::Func x_, rows_, wide_, acc_, grouped_, lanes_, panel_, partial_;
+  // activations int8: per-group scale and its inverse, the quantised rows, the
+  // accumulators' starting values and the int32 dot products of a group.
+  Halide::Func activationMax_, quantized_, offsets_, dots_;
   const PackedMatrix &weight_;
   WeightLayout layout_;
   int k_;

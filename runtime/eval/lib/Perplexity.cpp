@@ -32,10 +32,18 @@ PerplexityResult measurePerplexity(Backend &backend, std::span<const std::int32_
   for (std::int64_t w = 0; w < total; ++w) {
     std::int64_t begin = w * window, length = std::min(window, predictable - begin);
     backend.reset();
-    std::vector<float> logits = backend.forward(ids.subspan(begin, length), /*allPositions=*/true);
-    for (std::int64_t t = 0; t < length; ++t)
-      sumLogProbability +=
-          logProbability(std::span(logits.data() + t * vocab, vocab), ids[begin + t + 1]);
+    if (options.decodeSteps) {
+      for (std::int64_t t = 0; t < length; ++t) {
+        std::vector<float> logits = backend.forward(ids.subspan(begin + t, 1));
+        sumLogProbability += logProbability(std::span(logits.data(), vocab), ids[begin + t + 1]);
+      }
+    } else {
+      std::vector<float> logits =
+          backend.forward(ids.subspan(begin, length), /*allPositions=*/true);
+      for (std::int64_t t = 0; t < length; ++t)
+        sumLogProbability +=
+            logProbability(std::span(logits.data() + t * vocab, vocab), ids[begin + t + 1]);
+    }
     predicted += length;
     if (progress)
       progress(w + 1, total);

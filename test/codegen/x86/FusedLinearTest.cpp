@@ -26,6 +26,7 @@ struct LinearCase {
   float epsilon;
   std::function<int(const LinearBuffers &)> run;
   bool pairs = false; // the weight passed as uint32 column pairs
+  int activationGroup = 0; // activations int8 in groups of this many values (0: float32)
 };
 
 std::ostream &operator<<(std::ostream &out, const LinearCase &c) { return out << c.name; }
@@ -81,12 +82,16 @@ TEST_P(FusedLinearTest, MatchesReference) {
         row[k] = x.view(k, m);
       if (c.norm)
         row = layerNorm(row, gamma, beta, c.epsilon);
+      QuantisedRow quantised = quantiseActivations(row, c.activationGroup);
       for (int n = 0; n < c.n; ++n) {
-        double sum = 0, magnitude = 0;
+        double sum = 0, magnitude = 0, oneStep = 0;
         for (int k = 0; k < c.k; ++k) {
-          sum += row[k] * w(k, n);
-          magnitude += std::fabs(row[k] * w(k, n));
+          sum += quantised.values[k] * w(k, n);
+          magnitude += std::fabs(quantised.values[k] * w(k, n));
+          oneStep = std::max(oneStep, quantised.steps[k] * std::fabs(w(k, n)));
         }
+        // One value rounded the other way (GELU's slope stays below 1.13).
+        magnitude += 1.13 * oneStep / kRelativeTolerance;
         double expected = sum + bias(n);
         magnitude += std::fabs(bias(n));
         if (c.gelu)
@@ -157,6 +162,17 @@ const LinearCase kCases[] = {
      [](const LinearBuffers &b) {
        return linear_gemv_nk_int8_whole(b.x, b.weight, b.scales, b.bias, b.gamma, b.beta, b.y);
      }},
+    {"gemv_nk_int8_vnni_groups", 256, 72, "int8", 128, false, true, true, true, 1e-5f,
+     [](const LinearBuffers &b) {
+       return linear_gemv_nk_int8_vnni_groups(b.x, b.weight, b.scales, b.bias, b.gamma, b.beta,
+                                              b.residual, b.y);
+     },
+     false, 64},
+    {"gemv_nk_int8_vnni_channels", 256, 64, "int8", 0, false, false, false, true, 0,
+     [](const LinearBuffers &b) {
+       return linear_gemv_nk_int8_vnni_channels(b.x, b.weight, b.scales, b.bias, b.residual, b.y);
+     },
+     false, 256},
     {"gemm_kn_f32_all", 64, 256, "f32", 0, true, true, true, true, 1e-5f,
      [](const LinearBuffers &b) {
        return linear_gemm_kn_f32_all(b.x, b.weight, b.bias, b.gamma, b.beta, b.residual, b.y);

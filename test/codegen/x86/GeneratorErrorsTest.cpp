@@ -52,6 +52,12 @@ const std::string kParameter = linear(R"(, "bias": true)");
 const std::string kNoLayout = linear(R"(, "schedule": {})");
 const std::string kGroupSize = linear(R"(, "dtype": "int8", "group_size": 24)");
 const std::string kStrategy = linear(R"(, "schedule": {"layout": "kn", "strategy": "auto"})");
+const std::string kActivationsFloatWeights =
+    linear(R"(, "schedule": {"layout": "nk", "activations": "int8"})");
+const std::string kActivationGroup = linear(
+    R"(, "dtype": "int8", "group_size": 0, "schedule": {"layout": "nk", "activations": "int8", "activation_group": 48})");
+const std::string kActivationGroupAlone =
+    linear(R"(, "schedule": {"layout": "kn", "activation_group": 64})");
 const std::string kDuplicate =
     R"({"kernels": [{"name": "ln", "kind": "layer_norm", "width": 8, "epsilon": 1e-5},
                    {"name": "ln", "kind": "layer_norm", "width": 8, "epsilon": 1e-5}]})";
@@ -73,6 +79,12 @@ const ErrorCase kCases[] = {
     {"MissingLayout", kNoLayout.c_str(), "kernel 'fc': schedule field 'layout' is missing"},
     {"GroupSizeNotDividing", kGroupSize.c_str(), "parameter 'group_size' must be 0 or divide"},
     {"UnknownStrategy", kStrategy.c_str(), "schedule field 'strategy' must be \"gemv\" or \"gemm\""},
+    {"Int8ActivationsNeedInt8Weights", kActivationsFloatWeights.c_str(),
+     "schedule field 'activations' \"int8\" needs int8 weights, strategy \"gemv\" and layout nk"},
+    {"ActivationGroupNot64", kActivationGroup.c_str(),
+     "schedule field 'activation_group' must be a multiple of 64 dividing k (64)"},
+    {"ActivationGroupWithoutInt8", kActivationGroupAlone.c_str(),
+     "schedule field 'activation_group' applies to activations \"int8\" only"},
     {"DuplicateName", kDuplicate.c_str(), "kernel 'ln': duplicate name"},
     {"VectorNotDividingHeadDim", kAttentionVector.c_str(),
      "kernel 'att': schedule field 'vector' must divide head_dim (24)"},

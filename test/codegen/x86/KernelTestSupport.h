@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -23,6 +24,33 @@ namespace gpt2c::test {
 using Halide::Runtime::Buffer;
 
 inline constexpr double kRelativeTolerance = 1e-5;
+
+// Kernels with int8 activations ("activations": "int8") quantise each group of
+// `group` values of a row as float32 arithmetic does: q = round(x * (127 / max|x|))
+// (to even), standing for q * max|x| / 127. `values` gets the values the kernel
+// multiplies, `steps` the size of one quantisation step per value (a row computed
+// in double may round a value near a tie the other way: one step of slack).
+// Group 0 leaves the row as it is, with steps of 0.
+struct QuantisedRow {
+  std::vector<double> values, steps;
+};
+inline QuantisedRow quantiseActivations(const std::vector<double> &row, int group) {
+  QuantisedRow result{row, std::vector<double>(row.size(), 0.0)};
+  if (group == 0)
+    return result;
+  for (std::size_t start = 0; start < row.size(); start += std::size_t(group)) {
+    float largest = 0;
+    for (std::size_t k = start; k < start + std::size_t(group); ++k)
+      largest = std::max(largest, std::fabs(float(row[k])));
+    float inverse = largest > 0 ? 127.0f / largest : 0.0f;
+    for (std::size_t k = start; k < start + std::size_t(group); ++k) {
+      float q = std::clamp(std::nearbyint(float(row[k]) * inverse), -127.0f, 127.0f);
+      result.values[k] = double(q) * (double(largest) / 127.0);
+      result.steps[k] = double(largest) / 127.0;
+    }
+  }
+  return result;
+}
 
 // A dense buffer with the given extents (dimension 0 innermost), zero-filled.
 template <typename T> Buffer<T> denseBuffer(std::vector<int> extents) {

@@ -17,6 +17,7 @@ struct LmHeadCase {
   const char *name, *dtype;
   int groupSize;
   std::function<int(halide_buffer_t *, TestMatrix &, halide_buffer_t *)> run;
+  int activationGroup = 0; // activations int8 in groups of this many values (0: float32)
 };
 
 class LmHeadTest : public ::testing::TestWithParam<LmHeadCase> {};
@@ -30,16 +31,21 @@ TEST_P(LmHeadTest, MatchesReference) {
     random.fill(x.view, -1.0f, 1.0f);
     ASSERT_EQ(c.run(x.view.raw_buffer(), weight, logits.view.raw_buffer()), 0);
     EXPECT_EQ(logits.paddingWritten(), 0);
-    for (int m = 0; m < rows; ++m)
+    for (int m = 0; m < rows; ++m) {
+      std::vector<double> row(kEmbd);
+      for (int e = 0; e < kEmbd; ++e)
+        row[e] = x.view(e, m);
+      QuantisedRow quantised = quantiseActivations(row, c.activationGroup);
       for (int v = 0; v < kVocab; ++v) {
         double sum = 0, magnitude = 0;
         for (int e = 0; e < kEmbd; ++e) {
-          sum += x.view(e, m) * weight.value(e, v);
-          magnitude += std::fabs(x.view(e, m) * weight.value(e, v));
+          sum += quantised.values[e] * weight.value(e, v);
+          magnitude += std::fabs(quantised.values[e] * weight.value(e, v));
         }
         EXPECT_WITHIN_TOLERANCE(logits.view(v, m), sum, magnitude,
                                 "row " + std::to_string(m) + ", token " + std::to_string(v));
       }
+    }
   }
 }
 
@@ -52,6 +58,11 @@ const LmHeadCase kCases[] = {
      [](halide_buffer_t *x, TestMatrix &w, halide_buffer_t *out) {
        return lm_head_int8(x, w.stored(), w.scales(), out);
      }},
+    {"int8_vnni", "int8", 0,
+     [](halide_buffer_t *x, TestMatrix &w, halide_buffer_t *out) {
+       return lm_head_int8_vnni(x, w.stored(), w.scales(), out);
+     },
+     64},
     {"gemm_bf16", "bf16", 0,
      [](halide_buffer_t *x, TestMatrix &w, halide_buffer_t *out) {
        return lm_head_gemm_bf16(x, w.stored(), out);

@@ -7,6 +7,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 
 namespace gpt2c::x86 {
@@ -26,6 +28,34 @@ std::string existing(const std::string &path, const char *what) {
 }
 
 } // namespace
+
+bool needsVnni(const nlohmann::json &generatorSpec) {
+  for (const nlohmann::json &kernel : generatorSpec.value("kernels", nlohmann::json::array())) {
+    if (kernel.contains("schedule") && kernel["schedule"].value("activations", "") == "int8")
+      return true;
+    for (const nlohmann::json &candidate :
+         kernel.value("candidates", nlohmann::json::array())) // gpt2c tune's entries
+      if (candidate.value("activations", "") == "int8")
+        return true;
+  }
+  return false;
+}
+
+std::string halideTargetFor(const nlohmann::json &generatorSpec, const std::string &requested) {
+  std::string target = requested.empty() ? kDefaultHalideTarget : requested;
+  if (needsVnni(generatorSpec) && target.find("avx512_sapphirerapids") == std::string::npos)
+    target += "-avx512_sapphirerapids";
+  return target;
+}
+
+std::vector<std::string> requiredCpuFeatures(const nlohmann::json &generatorSpec) {
+  std::vector<std::string> features = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"};
+  if (needsVnni(generatorSpec)) {
+    features.push_back("avx512vnni");
+    features.push_back("avx512bf16");
+  }
+  return features;
+}
 
 std::string halideGenerator() {
   if (const char *override = std::getenv("GPT2C_HALIDE_GEN"); override && *override)

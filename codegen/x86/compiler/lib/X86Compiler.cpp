@@ -64,13 +64,14 @@ void compile(const CompileOptions &options) {
   runTool(halideGenerator(),
           {"kernels", "--spec", (work / "kernels.json").string(), "--output-dir",
            (work / "kernels").string(), "--target",
-           options.halideTarget.empty() ? kDefaultHalideTarget : options.halideTarget});
+           halideTargetFor(plan->generatorSpec(), options.halideTarget)});
   std::vector<std::string> kernelObjects;
   for (const fs::directory_entry &entry : fs::directory_iterator(work / "kernels"))
     if (entry.path().extension() == ".o")
       kernelObjects.push_back(entry.path().string());
 
   artifact::ArtifactSpec spec;
+  spec.target.cpuFeatures = requiredCpuFeatures(plan->generatorSpec());
   spec.maxBatch = options.maxBatch;
   spec.maxTokens = options.maxTokens;
   spec.weights = plan->slots();

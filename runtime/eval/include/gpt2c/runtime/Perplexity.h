@@ -15,6 +15,10 @@ namespace gpt2c {
 struct PerplexityOptions {
   std::int64_t window = 1024;            // tokens fed per window, at most n_positions
   std::optional<std::int64_t> maxWindows; // only the first windows (fast checks)
+  // Feed each window one token at a time through decode steps, instead of all its
+  // positions at once: measures the decode executables (whose kernels may differ
+  // from the scoring ones, e.g. int8 activations) on the same predictions.
+  bool decodeSteps = false;
 };
 
 struct PerplexityResult {

@@ -1,6 +1,8 @@
 #pragma once
 // The helper programs and objects `gpt2c compile` runs and links, found beside the
 // gpt2c executable (bin/ and lib/gpt2c/ of the build or installation).
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
@@ -10,6 +12,15 @@ namespace gpt2c::x86 {
 // it (avx512 f/bw/vl/dq, fma), without Halide's run-time assertions.
 inline constexpr const char *kDefaultHalideTarget =
     "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake-no_asserts";
+
+// Kernels that quantise their activations ("activations": "int8") are VNNI dot
+// products: the Halide target gains avx512_sapphirerapids and the artifact requires
+// avx512vnni and avx512bf16 (Halide's feature enables both in LLVM).
+bool needsVnni(const nlohmann::json &generatorSpec);
+// `requested` (empty: kDefaultHalideTarget), with the features `generatorSpec` needs.
+std::string halideTargetFor(const nlohmann::json &generatorSpec, const std::string &requested);
+// The CPU features an artifact of these kernels requires (__builtin_cpu_supports names).
+std::vector<std::string> requiredCpuFeatures(const nlohmann::json &generatorSpec);
 
 std::string halideGenerator();   // gpt2c-halide-gen ($GPT2C_HALIDE_GEN overrides)
 std::string phaseSupportObject(); // phase_support.o
