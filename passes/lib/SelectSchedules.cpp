@@ -26,6 +26,9 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr int64_t kLanes = 16; // float32 lanes of an AVX-512 vector
+// Prefill calls of at most this many rows use the matrix-vector schedule of decode
+// (fewRowsSchedule below).
+constexpr int64_t kFewRows = 16;
 // The largest float32 weight panel a matrix-product task packs: most of the 1 MiB
 // L2 of a Zen 4 or Sapphire Rapids core, leaving room for the rows it multiplies.
 constexpr int64_t kPanelBytes = 768 * 1024;
@@ -129,10 +132,32 @@ public:
       if (auto tuned = tuning_.find(scheduleKey(op)); tuned != tuning_.end())
         schedule = *tuned;
       op->setAttr("gpt2.schedule", toAttribute(op->getContext(), schedule));
+      if (std::optional<Json> few = fewRowsSchedule(op, schedule))
+        op->setAttr("gpt2.few_rows_schedule", toAttribute(op->getContext(), *few));
     });
   }
 
 private:
+  // A prefill or scoring product tiled for many rows also gets a matrix-vector
+  // schedule for calls of at most kFewRows rows (short prompts: time to first
+  // token), which the glue picks at run time. It streams the weights once, every
+  // row riding along, as decode does, in the same weight layout; bf16 and f16 read
+  // their [K][N] rows plainly (column pairs would need another view of them), int8
+  // multiplies register tiles of 4 rows of quantised activations.
+  std::optional<Json> fewRowsSchedule(Operation *op, const Json &chosen) {
+    auto linear = dyn_cast<gpt2::FusedLinearOp>(op);
+    if (!linear || chosen.value("strategy", "gemv") != "gemm")
+      return std::nullopt;
+    Json few = *choose(op, 1, /*decode=*/true);
+    if (few.value("layout", "kn") != chosen.value("layout", "kn"))
+      return std::nullopt;
+    few.erase("pairs");
+    if (few.value("activations", "f32") == "int8")
+      few["tile_m"] = 4;
+    few["max_rows"] = kFewRows;
+    return few;
+  }
+
   std::optional<Json> choose(Operation *op, int64_t rows, bool decode) {
     if (auto linear = dyn_cast<gpt2::FusedLinearOp>(op)) {
       auto weight = cast<RankedTensorType>(linear.getWeight().getType());

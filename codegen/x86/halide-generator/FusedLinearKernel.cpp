@@ -16,6 +16,11 @@
 //               by separate tasks (default 1; above 1, n_per_task defaults to all n)
 //   pairs       bf16 or f16, layout kn, gemv with split_k: the weight argument is the same
 //               bytes as uint32 pairs of columns, w(n / 2, k) (Weights.h); default false
+//   activations "f32" (default) | "int8": gemv nk with int8 weights only; the rows are
+//               quantised to int8 and every 64 weight bytes are one VNNI dot product
+//               (the Halide target needs avx512_sapphirerapids)
+//   activation_group  values per activation scale with "int8": a multiple of 64
+//               dividing k and the weights' group size (default 64)
 //   parallel    split the tasks over the thread pool (default true)
 // The norm prologue is computed once per row, before the product (compute_root),
 // in parallel over rows for gemm.

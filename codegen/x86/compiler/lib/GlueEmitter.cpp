@@ -87,7 +87,10 @@ private:
   FailureOr<std::pair<View, Value>> rowsOf(Operation *op, const View &view);
   LogicalResult planScratch();
   LogicalResult lower(Operation *op);
-  LogicalResult callKernel(Operation *op, ArrayRef<Value> arguments);
+  // Calls the op's kernel, or its few-rows kernel when `rows` is at most that
+  // kernel's limit (a run-time choice; `rows` may be null where there is none).
+  LogicalResult callKernel(Operation *op, ArrayRef<Value> arguments, Value rows = {});
+  LLVM::LLVMFuncOp declare(const std::string &name, ArrayRef<Value> arguments);
   FailureOr<View> viewOf(Operation *user, Value value);
   FailureOr<Value> scalarOf(Operation *user, Value value);
   View scratchView(Value value);
@@ -303,20 +306,45 @@ LogicalResult PhaseEmitter::planScratch() {
   return success();
 }
 
-LogicalResult PhaseEmitter::callKernel(Operation *op, ArrayRef<Value> arguments) {
-  const KernelInfo *kernel = plan_.kernelFor(op);
-  LLVM::LLVMFuncOp callee = declared_.lookup(kernel->name);
+LLVM::LLVMFuncOp PhaseEmitter::declare(const std::string &name, ArrayRef<Value> arguments) {
+  LLVM::LLVMFuncOp callee = declared_.lookup(name);
   if (!callee) {
     SmallVector<Type> types;
     for (Value argument : arguments)
       types.push_back(argument.getType());
     OpBuilder::InsertionGuard guard(builder_);
     builder_.setInsertionPointToStart(module_.getBody());
-    callee = LLVM::LLVMFuncOp::create(builder_, loc(), kernel->name,
-                                      LLVM::LLVMFunctionType::get(i32_, types));
-    declared_[kernel->name] = callee;
+    callee = LLVM::LLVMFuncOp::create(builder_, loc(), name, LLVM::LLVMFunctionType::get(i32_, types));
+    declared_[name] = callee;
   }
-  Value status = LLVM::CallOp::create(builder_, op->getLoc(), callee, arguments).getResult();
+  return callee;
+}
+
+LogicalResult PhaseEmitter::callKernel(Operation *op, ArrayRef<Value> arguments, Value rows) {
+  LLVM::LLVMFuncOp callee = declare(plan_.kernelFor(op)->name, arguments);
+  std::optional<KernelPlan::FewRowsKernel> few = plan_.fewRowsKernelFor(op);
+  Value status;
+  if (few && rows) {
+    // if (rows <= maxRows) few(...) else many(...), joined with the status.
+    LLVM::LLVMFuncOp fewCallee = declare(few->kernel->name, arguments);
+    Block *current = builder_.getBlock();
+    Region *region = current->getParent();
+    Block *fewBlock = builder_.createBlock(region), *manyBlock = builder_.createBlock(region);
+    Block *joined = builder_.createBlock(region, {}, {i32_}, {loc()});
+    builder_.setInsertionPointToEnd(current);
+    Value isFew = LLVM::ICmpOp::create(builder_, loc(), LLVM::ICmpPredicate::sle, rows,
+                                       constant(few->maxRows));
+    LLVM::CondBrOp::create(builder_, loc(), isFew, fewBlock, manyBlock);
+    for (auto [block, function] : {std::pair(fewBlock, fewCallee), std::pair(manyBlock, callee)}) {
+      builder_.setInsertionPointToStart(block);
+      Value result = LLVM::CallOp::create(builder_, op->getLoc(), function, arguments).getResult();
+      LLVM::BrOp::create(builder_, loc(), ValueRange{result}, joined);
+    }
+    builder_.setInsertionPointToStart(joined);
+    status = joined->getArgument(0);
+  } else {
+    status = LLVM::CallOp::create(builder_, op->getLoc(), callee, arguments).getResult();
+  }
   failIf(LLVM::ICmpOp::create(builder_, loc(), LLVM::ICmpPredicate::ne, status, constant(0, i32_)), 2);
   return success();
 }
@@ -486,8 +514,9 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
     if (linear.getResidual() && failed(addRows(linear.getResidual())))
       return failure();
     View out = output(linear.getResult());
-    arguments.push_back(describe(rowsOf(op, out)->first, {1, 0}, slot++));
-    return callKernel(op, arguments);
+    View rows = rowsOf(op, out)->first;
+    arguments.push_back(describe(rows, {1, 0}, slot++));
+    return callKernel(op, arguments, rows.shape[0]);
   }
   if (auto split = dyn_cast<gpt2::SplitQkvOp>(op)) {
     FailureOr<View> qkv = viewOf(op, split.getQkv());

@@ -32,9 +32,9 @@ int64_t groupSizeOf(RankedTensorType type) {
 RankedTensorType tensorType(Value value) { return cast<RankedTensorType>(value.getType()); }
 
 // The schedule the selection pass attached, as JSON (empty when none).
-Json scheduleOf(Operation *op) {
+Json scheduleOf(Operation *op, llvm::StringRef attribute = "gpt2.schedule") {
   Json schedule = Json::object();
-  auto attr = op->getAttrOfType<DictionaryAttr>("gpt2.schedule");
+  auto attr = op->getAttrOfType<DictionaryAttr>(attribute);
   if (!attr)
     return schedule;
   for (NamedAttribute entry : attr) {
@@ -156,6 +156,18 @@ LogicalResult KernelPlan::plan(Operation *op) {
     if (linear.getEpsilon())
       spec["epsilon"] = linear.getEpsilon()->convertToDouble();
     kernelOfOp_[op] = &addKernel("fused_linear", spec) - kernels_.data();
+    Json few = scheduleOf(op, "gpt2.few_rows_schedule");
+    if (!few.empty()) {
+      int64_t maxRows = few.value("max_rows", int64_t(0));
+      few.erase("max_rows");
+      if (maxRows < 1 || few.value("layout", std::string("kn")) != layout)
+        return op->emitError() << "x86 kernel planning: gpt2.few_rows_schedule needs max_rows >= 1 "
+                                  "and the weight layout of gpt2.schedule ('"
+                               << layout << "')";
+      spec["schedule"] = few;
+      fewRowsKernelOfOp_[op] = {std::size_t(&addKernel("fused_linear", spec) - kernels_.data()),
+                                maxRows};
+    }
     return success();
   }
   if (auto split = dyn_cast<gpt2::SplitQkvOp>(op)) {
@@ -202,6 +214,13 @@ FailureOr<KernelPlan> KernelPlan::build(ModuleOp module) {
       if (failed(plan.plan(&op)))
         return failure();
   return plan;
+}
+
+std::optional<KernelPlan::FewRowsKernel> KernelPlan::fewRowsKernelFor(Operation *op) const {
+  auto it = fewRowsKernelOfOp_.find(op);
+  if (it == fewRowsKernelOfOp_.end())
+    return std::nullopt;
+  return FewRowsKernel{&kernels_[it->second.first], it->second.second};
 }
 
 const KernelInfo *KernelPlan::kernelFor(Operation *op) const {

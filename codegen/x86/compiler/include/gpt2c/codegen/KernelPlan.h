@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,13 @@ public:
   const std::vector<PackingRecipe> &slots() const { return slots_; }
   // The kernel an op calls (ops that are views or aliases have none).
   const KernelInfo *kernelFor(mlir::Operation *op) const;
+  // The kernel an op calls instead when it multiplies at most `maxRows` rows (the
+  // op's gpt2.few_rows_schedule), or none.
+  struct FewRowsKernel {
+    const KernelInfo *kernel;
+    std::int64_t maxRows;
+  };
+  std::optional<FewRowsKernel> fewRowsKernelFor(mlir::Operation *op) const;
   const WeightSlots &slotsFor(gpt2::WeightOp op) const;
   // {"kernels": [...]} for the generator.
   nlohmann::json generatorSpec() const;
@@ -56,6 +64,7 @@ private:
   std::vector<KernelInfo> kernels_;
   std::map<std::string, std::size_t> kernelBySpec_;
   llvm::DenseMap<mlir::Operation *, std::size_t> kernelOfOp_;
+  llvm::DenseMap<mlir::Operation *, std::pair<std::size_t, std::int64_t>> fewRowsKernelOfOp_;
   std::vector<PackingRecipe> slots_;
   std::map<std::string, WeightSlots> slotsByWeight_; // key: name + layout + type
   llvm::DenseMap<mlir::Operation *, WeightSlots> slotsOfOp_;
