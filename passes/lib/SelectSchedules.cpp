@@ -46,11 +46,12 @@ int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1)
 
 // A product of `rows` rows by a [K, N] weight: matrix-vector when memory-bound,
 // register tiles when compute-bound. Work is split in at least 4 tasks per thread.
-// int8 weights over [N][K] rows, one row: the activations are quantised too, in
+// int8 weights over [N][K] rows: the activations are quantised too, in
 // groups of the largest multiple of 64 up to 256 that divides both K and the
 // weights' group, and every 64 weight bytes are one VNNI dot product (the 124M LM
 // head: 2.5 -> 1.5 ms a token, about 90% of the read bandwidth, against f32
-// activations widened from int8). 0 where K allows no such group.
+// activations widened from int8). 0 where K allows no such group (then int8 keeps
+// float32 activations and register-tiled panels for many rows).
 int64_t int8ActivationGroup(int64_t k, int64_t weightGroup) {
   for (int64_t group = 256; group >= 64; group -= 64)
     if (k % group == 0 && weightGroup % group == 0)
@@ -63,8 +64,16 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
   double flops = 2.0 * double(rows) * double(k) * double(n);
   double bytes = double(k * n * storageBytes(weightType)) + 4.0 * double(rows * (k + n));
   bool computeBound = flops / bytes > machine.balance();
+  // int8 dot products run at four times the float32 FMA rate, so int8 over [N][K]
+  // rows streams its weights with quantised activations at every row count, in
+  // register tiles of 4 rows where there are several (124M prefill of 128 tokens:
+  // 1100-1240 -> 1590 tokens/s against float32 panels widened from int8).
+  int64_t group = transposedWeights && weightType.isInteger(8)
+                      ? int8ActivationGroup(k, weightGroup ? weightGroup : k)
+                      : 0;
+  bool int8Dots = group > 0;
   Json schedule;
-  if (computeBound) {
+  if (computeBound && !int8Dots) {
     // 6 x 64 register tiles (24 of the 32 zmm registers) over float32 panels of 128
     // columns, or 64 where 128 would not stay in L2 (K = 3072: 1.5 MiB): measured
     // best on this machine.
@@ -107,9 +116,10 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
     int64_t perTask = roundUp((n + 8 * machine.threads - 1) / (8 * machine.threads), tile);
     schedule = {{"strategy", "gemv"}, {"vector", kLanes}, {"tile_n", tile},
                 {"n_per_task", std::min(perTask, n / tile * tile)}};
-    int64_t group = int8ActivationGroup(k, weightGroup ? weightGroup : k);
-    if (transposedWeights && weightType.isInteger(8) && rows == 1 && group > 0)
+    if (int8Dots)
       schedule.update({{"activations", "int8"}, {"activation_group", group}});
+    if (int8Dots && rows > 1)
+      schedule["tile_m"] = 4;
   }
   schedule["parallel"] = machine.threads > 1;
   return schedule;
@@ -142,8 +152,7 @@ private:
   // schedule for calls of at most kFewRows rows (short prompts: time to first
   // token), which the glue picks at run time. It streams the weights once, every
   // row riding along, as decode does, in the same weight layout; bf16 and f16 read
-  // their [K][N] rows plainly (column pairs would need another view of them), int8
-  // multiplies register tiles of 4 rows of quantised activations.
+  // their [K][N] rows plainly (column pairs would need another view of them).
   std::optional<Json> fewRowsSchedule(Operation *op, const Json &chosen) {
     auto linear = dyn_cast<gpt2::FusedLinearOp>(op);
     if (!linear || chosen.value("strategy", "gemv") != "gemm")
@@ -152,8 +161,6 @@ private:
     if (few.value("layout", "kn") != chosen.value("layout", "kn"))
       return std::nullopt;
     few.erase("pairs");
-    if (few.value("activations", "f32") == "int8")
-      few["tile_m"] = 4;
     few["max_rows"] = kFewRows;
     return few;
   }
