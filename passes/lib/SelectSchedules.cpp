@@ -44,8 +44,6 @@ struct Machine {
 
 int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
-// A product of `rows` rows by a [K, N] weight: matrix-vector when memory-bound,
-// register tiles when compute-bound. Work is split in at least 4 tasks per thread.
 // int8 weights over [N][K] rows: the activations are quantised too, in
 // groups of the largest multiple of 64 up to 256 that divides both K and the
 // weights' group, and every 64 weight bytes are one VNNI dot product (the 124M LM
@@ -59,6 +57,8 @@ int64_t int8ActivationGroup(int64_t k, int64_t weightGroup) {
   return 0;
 }
 
+// A product of `rows` rows by a [K, N] weight: matrix-vector when memory-bound,
+// register tiles when compute-bound. Work is split in at least 4 tasks per thread.
 Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const Machine &machine,
                      bool transposedWeights, int64_t weightGroup = 0) {
   double flops = 2.0 * double(rows) * double(k) * double(n);

@@ -81,14 +81,14 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
   if (k % (s.splitK * s.unroll) != 0)
     schedule.fail("split_k", "times unroll must divide k (" + std::to_string(k) + ")");
   s.parallel = schedule.optionalBool("parallel", true);
-  // int8 rows are short (k bytes) and widening them takes more instructions per
-  // byte than the out-of-order window hides, so by default a short int8 nk tile
-  // (at most 384 steps) prefetches the next tile; f32, bf16 and long rows
-  // measured as well or better without.
   std::string activations = schedule.optionalString("activations", "f32");
   if (activations != "f32" && activations != "int8")
     schedule.fail("activations", "must be \"f32\" or \"int8\", got \"" + activations + "\"");
   s.int8Activations = activations == "int8";
+  // int8 rows are short (k bytes) and widening them to float32 takes more instructions per
+  // byte than the out-of-order window hides, so by default a short int8 nk tile
+  // (at most 384 steps) prefetches the next tile; f32, bf16 and long rows
+  // measured as well or better without.
   int prefetchDefault = 0;
   if (!s.gemm && !s.int8Activations && layout == WeightLayout::NK && weight.quantized() &&
       s.tileN * k / s.lanes <= 384)
@@ -406,13 +406,21 @@ void LinearProduct::scheduleGemvNkInt8(Func out) {
   acc_.compute_at(out, nt);
   acc_.update().atomic().vectorize(reductionVars(acc_)[0]).unroll(n).unroll(m);
 
-  // The quantised rows, once per call (a few kilobytes).
+  // The quantised rows, once per call; in parallel over the rows of a multi-row
+  // schedule (prefill: up to a megabyte of activations).
   Var kv = quantized_.args()[0], l = lanes_.args()[0];
   activationMax_.compute_root();
   quantized_.compute_root().vectorize(kv, 64);
   offsets_.compute_root().vectorize(l);
   offsets_.update().reorder(l, reductionVars(offsets_)[0], reductionVars(offsets_)[1])
       .vectorize(l);
+  if (s_.parallel && s_.tileM > 1) {
+    Var gm = activationMax_.args()[1], qm = quantized_.args()[1], om = offsets_.args()[2];
+    activationMax_.parallel(gm);
+    quantized_.parallel(qm);
+    offsets_.parallel(om);
+    offsets_.update().parallel(om);
+  }
 
   // Per group: tile_n x tile_m dot products of 64 bytes per step, one vpdpbusd each.
   lanes_.compute_at(out, nt).vectorize(l);
