@@ -357,8 +357,8 @@ void LinearProduct::scheduleGemvKnSplit(Func out) {
   prefetchWeights(update, ro);
 }
 
-void LinearProduct::scheduleGemvNk(Func out) {
-  Var n = nVar_, m = mVar_, no("no"), ni("ni"), nt("nt"), nti("nti"), mo("mo"), mi("mi"), l("l");
+Var LinearProduct::tileDotProductOutputs(Func out) {
+  Var n = nVar_, m = mVar_, no("no"), ni("ni"), nt("nt"), nti("nti"), mo("mo"), mi("mi");
   out.split(n, no, ni, s_.nPerTask)
       .split(ni, nt, nti, s_.tileN)
       .split(m, mo, mi, s_.tileM, TailStrategy::GuardWithIf)
@@ -368,6 +368,12 @@ void LinearProduct::scheduleGemvNk(Func out) {
     out.parallel(no);
   acc_.compute_at(out, nt);
   acc_.update().atomic().vectorize(reductionVars(acc_)[0]).unroll(n).unroll(m);
+  return nt;
+}
+
+void LinearProduct::scheduleGemvNk(Func out) {
+  Var n = nVar_, m = mVar_, l("l");
+  Var nt = tileDotProductOutputs(out);
 
   // Every vector step loads one vector of x per row and one of each of the
   // tile_n weight rows, and feeds tile_n x tile_m accumulators.
@@ -395,16 +401,8 @@ void LinearProduct::scheduleGemvNk(Func out) {
 }
 
 void LinearProduct::scheduleGemvNkInt8(Func out) {
-  Var n = nVar_, m = mVar_, no("no"), ni("ni"), nt("nt"), nti("nti"), mo("mo"), mi("mi");
-  out.split(n, no, ni, s_.nPerTask)
-      .split(ni, nt, nti, s_.tileN)
-      .split(m, mo, mi, s_.tileM, TailStrategy::GuardWithIf)
-      .reorder(nti, mi, nt, mo, no)
-      .unroll(nti);
-  if (s_.parallel)
-    out.parallel(no);
-  acc_.compute_at(out, nt);
-  acc_.update().atomic().vectorize(reductionVars(acc_)[0]).unroll(n).unroll(m);
+  Var n = nVar_, m = mVar_;
+  Var nt = tileDotProductOutputs(out);
 
   // The quantised rows, once per call; in parallel over the rows of a multi-row
   // schedule (prefill: up to a megabyte of activations).

@@ -80,6 +80,9 @@ private:
   void defineGemm();
   void scheduleGemvKn(Halide::Func out);
   void scheduleGemvKnSplit(Halide::Func out);
+  // gemv nk: tasks of n_per_task outputs, register tiles of tile_n x tile_m, and the
+  // final lane sums per tile; returns the tile loop the dot products compute at.
+  Halide::Var tileDotProductOutputs(Halide::Func out);
   void scheduleGemvNk(Halide::Func out);
   void scheduleGemvNkInt8(Halide::Func out);
   void scheduleGemm(Halide::Func out);
