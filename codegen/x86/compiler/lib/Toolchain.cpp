@@ -48,15 +48,6 @@ std::string halideTargetFor(const nlohmann::json &generatorSpec, const std::stri
   return target;
 }
 
-std::vector<std::string> requiredCpuFeatures(const nlohmann::json &generatorSpec) {
-  std::vector<std::string> features = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"};
-  if (needsVnni(generatorSpec)) {
-    features.push_back("avx512vnni");
-    features.push_back("avx512bf16");
-  }
-  return features;
-}
-
 std::string halideGenerator() {
   if (const char *override = std::getenv("GPT2C_HALIDE_GEN"); override && *override)
     return existing(override, "the Halide kernel generator");

@@ -52,26 +52,29 @@ void compile(const CompileOptions &options) {
   if (mlir::failed(plan))
     fail("compile: kernel planning: {}", diagnostics.message());
 
+  const nlohmann::json generatorSpec = plan->generatorSpec();
   fs::path work = fs::path(options.output).string() + ".work";
   fs::remove_all(work);
   fs::create_directories(work / "kernels");
   {
     std::ofstream spec(work / "kernels.json");
-    spec << plan->generatorSpec().dump(2) << "\n";
+    spec << generatorSpec.dump(2) << "\n";
     if (!spec.flush())
       fail("{}: write failed", (work / "kernels.json").string());
   }
   runTool(halideGenerator(),
           {"kernels", "--spec", (work / "kernels.json").string(), "--output-dir",
            (work / "kernels").string(), "--target",
-           halideTargetFor(plan->generatorSpec(), options.halideTarget)});
+           halideTargetFor(generatorSpec, options.halideTarget)});
   std::vector<std::string> kernelObjects;
   for (const fs::directory_entry &entry : fs::directory_iterator(work / "kernels"))
     if (entry.path().extension() == ".o")
       kernelObjects.push_back(entry.path().string());
 
   artifact::ArtifactSpec spec;
-  spec.target.cpuFeatures = requiredCpuFeatures(plan->generatorSpec());
+  if (needsVnni(generatorSpec))
+    spec.target.cpuFeatures.insert(spec.target.cpuFeatures.end(), kVnniCpuFeatures.begin(),
+                                   kVnniCpuFeatures.end());
   spec.maxBatch = options.maxBatch;
   spec.maxTokens = options.maxTokens;
   spec.weights = plan->slots();

@@ -19,8 +19,9 @@ inline constexpr const char *kDefaultHalideTarget =
 bool needsVnni(const nlohmann::json &generatorSpec);
 // `requested` (empty: kDefaultHalideTarget), with the features `generatorSpec` needs.
 std::string halideTargetFor(const nlohmann::json &generatorSpec, const std::string &requested);
-// The CPU features an artifact of these kernels requires (__builtin_cpu_supports names).
-std::vector<std::string> requiredCpuFeatures(const nlohmann::json &generatorSpec);
+// The CPU features VNNI kernels add to an artifact's requirements
+// (__builtin_cpu_supports names).
+inline const std::vector<std::string> kVnniCpuFeatures = {"avx512vnni", "avx512bf16"};
 
 std::string halideGenerator();   // gpt2c-halide-gen ($GPT2C_HALIDE_GEN overrides)
 std::string phaseSupportObject(); // phase_support.o
