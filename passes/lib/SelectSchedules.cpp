@@ -29,6 +29,8 @@ constexpr int64_t kLanes = 16; // float32 lanes of an AVX-512 vector
 // Prefill calls of at most this many rows use the matrix-vector schedule of decode
 // (fewRowsSchedule below).
 constexpr int64_t kFewRows = 16;
+// Columns of partial sums a few-rows split-K task keeps (kFewRows rows of them in L1).
+constexpr int64_t kFewRowsPartialColumns = 384;
 // The largest float32 weight panel a matrix-product task packs: most of the 1 MiB
 // L2 of a Zen 4 or Sapphire Rapids core, leaving room for the rows it multiplies.
 constexpr int64_t kPanelBytes = 768 * 1024;
@@ -72,6 +74,13 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
                       ? int8ActivationGroup(k, weightGroup ? weightGroup : k)
                       : 0;
   bool int8Dots = group > 0;
+  // One row of bf16 weights takes bf16 activations: every 32 products are one
+  // vdpbf16ps reading the weights as stored, no widening ([K][N] matrices are stored
+  // in pairs of rows, kpairs; the LM head's [V][E] rows as they are). Only for one
+  // row: this machine retires half a vdpbf16ps per cycle against two FMAs, so
+  // several rows are faster widened once and multiplied in float32.
+  bool bf16Dots = weightType.isBF16() && rows == 1 &&
+                  (transposedWeights ? k % (2 * kLanes) == 0 : k % 2 == 0);
   Json schedule;
   if (computeBound && !int8Dots) {
     // 6 x 64 register tiles (24 of the 32 zmm registers) over float32 panels of 128
@@ -93,10 +102,14 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
     // by the threads as they become free: an artifact carried to a machine with
     // more cores than it was compiled for still spreads its products over them
     // (on 2 threads, 8 chunks measured the same as 2).
-    int64_t unroll = k % 4 == 0 ? 4 : 1;
+    // With bf16 activations the reduction steps are pairs of k.
+    // bf16 [K][N] weights are stored in pairs of rows: whole pairs per step.
+    int64_t steps = bf16Dots ? k / 2 : k;
+    int64_t unroll = bf16Dots ? (steps % 2 == 0 ? 2 : 1) : (k % 4 == 0 ? 4 : weightType.isBF16() ? 2 : 1);
     int64_t tile = std::min<int64_t>(4 * kLanes, n / kLanes * kLanes);
     int64_t splitK = machine.threads > 1 ? std::clamp<int64_t>(4 * machine.threads, 8, 16) : 1;
-    while (splitK > 1 && k % (splitK * unroll) != 0) // the generator's requirement
+    while (splitK > 1 && (steps % (splitK * unroll) != 0 ||
+                          (weightType.isBF16() && (k / splitK) % 2 != 0))) // the generator's requirements
       --splitK;
     schedule = {{"strategy", "gemv"}, {"vector", kLanes}, {"tile_n", tile},
                 {"n_per_task", n / tile * tile}, {"unroll", unroll}};
@@ -105,8 +118,7 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
     // bf16 and f16 read as uint32 column pairs: one shift or mask per 16 bf16 weights
     // instead of a zero-extension and a shift; for f16, four or five operations
     // instead of six (124M f16 decode about 3% faster).
-    if (splitK > 1 && (weightType.isBF16() || weightType.isF16()) && tile % (2 * kLanes) == 0 &&
-        n % 2 == 0)
+    if (splitK > 1 && weightType.isF16() && tile % (2 * kLanes) == 0 && n % 2 == 0)
       schedule["pairs"] = true;
   } else {
     // Vectorised along the contiguous weight dimension: n for [K][N], k for [N][K].
@@ -121,6 +133,8 @@ Json productSchedule(int64_t rows, int64_t k, int64_t n, Type weightType, const 
     if (int8Dots && rows > 1)
       schedule["tile_m"] = 4;
   }
+  if (bf16Dots)
+    schedule["activations"] = "bf16";
   schedule["parallel"] = machine.threads > 1;
   return schedule;
 }
@@ -151,17 +165,33 @@ private:
   // A prefill or scoring product tiled for many rows also gets a matrix-vector
   // schedule for calls of at most kFewRows rows (short prompts: time to first
   // token), which the glue picks at run time. It streams the weights once, every
-  // row riding along, as decode does, in the same weight layout; bf16 and f16 read
-  // their [K][N] rows plainly (column pairs would need another view of them).
+  // row riding along, as decode does, in the same weight layout and view of it: f16
+  // reads its [K][N] rows plainly (column pairs would need another view), bf16 its
+  // pairs of rows as uint32 words, as the matrix product does.
   std::optional<Json> fewRowsSchedule(Operation *op, const Json &chosen) {
     auto linear = dyn_cast<gpt2::FusedLinearOp>(op);
     if (!linear || chosen.value("strategy", "gemv") != "gemm")
       return std::nullopt;
-    Json few = *choose(op, 1, /*decode=*/true);
+    // Several rows: float32 activations (no bf16 dot products), as the main schedule.
+    Json few = *choose(op, 2, /*decode=*/true);
     if (few.value("layout", "kn") != chosen.value("layout", "kn"))
       return std::nullopt;
     few.erase("pairs");
     few["max_rows"] = kFewRows;
+    // Split-K tasks keep their rows' partial sums for n_per_task columns: at most
+    // kFewRows x 384 float32 (24 KiB) stays in L1 between passes over the weights,
+    // and 8 k rows of 2 vectors per pass load and store the partial sums half as often
+    // per multiply-add as 4 rows of 4 vectors (124M bf16, 12 tokens: 33.2 ms with every column
+    // per task, 25.4 with 384, 23.6 with 8 rows of 32 columns).
+    if (few.contains("split_k")) {
+      int64_t k = cast<RankedTensorType>(linear.getWeight().getType()).getDimSize(0);
+      int64_t tile = std::min<int64_t>(few["tile_n"].get<int64_t>(), 2 * kLanes);
+      int64_t columns = std::max(tile, kFewRowsPartialColumns / tile * tile);
+      few["tile_n"] = tile;
+      few["n_per_task"] = std::min(few["n_per_task"].get<int64_t>(), columns);
+      if (k % (few["split_k"].get<int64_t>() * 8) == 0)
+        few["unroll"] = 8;
+    }
     return few;
   }
 
@@ -178,7 +208,8 @@ private:
       bool transposed = quantization != nullptr;
       Json schedule = productSchedule(m, k, n, weight.getElementType(), machine_, transposed,
                                       quantization ? quantization.getGroupSize() : 0);
-      schedule["layout"] = transposed ? "nk" : "kn";
+      bool kPairs = !transposed && weight.getElementType().isBF16() && k % 2 == 0;
+      schedule["layout"] = transposed ? "nk" : kPairs ? "kpairs" : "kn";
       return schedule;
     }
     if (auto head = dyn_cast<gpt2::LmHeadOp>(op)) {

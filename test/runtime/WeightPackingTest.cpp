@@ -73,6 +73,12 @@ TEST_F(WeightPacking, NkTransposes) {
             (std::vector<float>{1, 4, 2, 5, 3, 6}));
 }
 
+TEST_F(WeightPacking, KPairsInterleaveRowPairs) {
+  // [K=2][N=3] -> [K/2=1][N=3][2]: (1, 4), (2, 5), (3, 6) as bf16.
+  EXPECT_EQ(as<std::uint16_t>(packWeight(store, recipe("m", PackedDType::BF16, PackedLayout::KPairs))),
+            (std::vector<std::uint16_t>{0x3F80, 0x4080, 0x4000, 0x40A0, 0x4040, 0x40C0}));
+}
+
 TEST_F(WeightPacking, Bfloat16RoundsToNearestEven) {
   // 1 + 2^-8 lies halfway between 0x3F80 and 0x3F81 (even: 0x3F80); 1 + 3 * 2^-8
   // halfway between 0x3F81 and 0x3F82 (even: 0x3F82).
@@ -165,6 +171,10 @@ TEST_F(WeightPacking, RefusesRecipesThatDoNotFit) {
               "layout nk needs a 2-D tensor, 'bias' has 1 dimensions");
   expectError([&] { packWeight(store, recipe("bias", PackedDType::Int8, PackedLayout::Row)); },
               "int8 needs a 2-D tensor");
+  expectError([&] { packWeight(store, recipe("m", PackedDType::F32, PackedLayout::KPairs)); },
+              "layout kpairs holds bf16 values only, not f32 values");
+  expectError([&] { packWeight(store, recipe("groups", PackedDType::BF16, PackedLayout::KPairs)); },
+              "layout kpairs needs an even number of rows, 'groups' has 1");
   expectError(
       [&] {
         packWeight(store, recipe("m", PackedDType::Int8, PackedLayout::KN, PackedKind::Values, 4));
@@ -220,7 +230,8 @@ TEST(WeightPackingNames, RoundTrip) {
   for (PackedDType dtype :
        {PackedDType::F32, PackedDType::BF16, PackedDType::F16, PackedDType::Int8})
     EXPECT_EQ(parsePackedDType(packedDTypeName(dtype)), dtype);
-  for (PackedLayout layout : {PackedLayout::Row, PackedLayout::KN, PackedLayout::NK})
+  for (PackedLayout layout :
+       {PackedLayout::Row, PackedLayout::KN, PackedLayout::NK, PackedLayout::KPairs})
     EXPECT_EQ(parsePackedLayout(packedLayoutName(layout)), layout);
   for (PackedKind kind : {PackedKind::Values, PackedKind::Int8Scales})
     EXPECT_EQ(parsePackedKind(packedKindName(kind)), kind);

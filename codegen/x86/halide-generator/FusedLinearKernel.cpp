@@ -41,9 +41,9 @@ namespace {
 WeightLayout readLayout(KernelSpec &spec) {
   auto parse = [](SpecObject &object) {
     std::string name = object.requireString("layout");
-    if (name != "kn" && name != "nk")
-      object.fail("layout", "must be \"kn\" or \"nk\", got \"" + name + "\"");
-    return name == "kn" ? WeightLayout::KN : WeightLayout::NK;
+    if (name != "kn" && name != "nk" && name != "kpairs")
+      object.fail("layout", "must be \"kn\", \"nk\" or \"kpairs\", got \"" + name + "\"");
+    return name == "kn" ? WeightLayout::KN : name == "nk" ? WeightLayout::NK : WeightLayout::KPairs;
   };
   bool inParams = spec.params.has("layout"), inSchedule = spec.schedule.has("layout");
   if (!inParams && !inSchedule)
@@ -76,9 +76,17 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
   if (pairs && ((dtype != WeightType::BF16 && dtype != WeightType::F16) ||
                 layout != WeightLayout::KN || n % 2 != 0))
     spec.schedule.fail("pairs", "needs bf16 or f16 weights in layout \"kn\" and an even n");
-  PackedMatrix weight = layout == WeightLayout::KN
-                            ? PackedMatrix("weight", "scales", dtype, n, k, 0, groupSize, pairs)
-                            : PackedMatrix("weight", "scales", dtype, k, n, 1, groupSize);
+  if (layout == WeightLayout::KPairs && (dtype != WeightType::BF16 || k % 2 != 0))
+    spec.schedule.fail("layout", "\"kpairs\" needs bf16 weights and an even k");
+  // kpairs: 16-bit values for bf16 dot products, uint32 words for float32 activations.
+  const bool bf16Dots = spec.schedule.optionalString("activations", "f32") == "bf16";
+  Pairing pairing = pairs                            ? Pairing::ColumnPairs
+                    : layout != WeightLayout::KPairs ? Pairing::None
+                    : bf16Dots                       ? Pairing::ReducedPairs
+                                                     : Pairing::ReducedPairWords;
+  PackedMatrix weight = layout == WeightLayout::NK
+                            ? PackedMatrix("weight", "scales", dtype, k, n, 1, groupSize)
+                            : PackedMatrix("weight", "scales", dtype, n, k, 0, groupSize, pairing);
   LinearSchedule schedule = readLinearSchedule(spec.schedule, target, layout, weight, k, n);
   spec.schedule.rejectUnknownFields();
 

@@ -22,7 +22,8 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
     schedule.fail("strategy", "must be \"gemv\" or \"gemm\", got \"" + strategy + "\"");
   s.gemm = strategy == "gemm";
   s.lanes = readVectorLanes(schedule, target);
-  const bool vectorOverN = s.gemm || layout == WeightLayout::KN;
+  const bool vectorOverN = s.gemm || layout != WeightLayout::NK;
+  const bool kPairs = layout == WeightLayout::KPairs;
 
   // Defaults measured on a Sapphire-Rapids-class Xeon, 2 threads: gemv nk 4 rows,
   // n/8 columns per task; gemv kn 4 vectors, 4 k rows per pass, n/4 per task (long
@@ -40,9 +41,9 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
     schedule.fail("tile_m", "times tile_n / vector exceeds the 28 accumulator registers");
 
   s.splitK = static_cast<int>(schedule.intInRange("split_k", 1, 1, 64));
-  if (s.splitK > 1 && (s.gemm || layout != WeightLayout::KN ||
+  if (s.splitK > 1 && (s.gemm || layout == WeightLayout::NK ||
                        (weight.quantized() && weight.groups() != 1)))
-    schedule.fail("split_k", "applies to strategy \"gemv\" with layout \"kn\" and weights "
+    schedule.fail("split_k", "applies to strategy \"gemv\" with layout \"kn\" or \"kpairs\" and weights "
                              "unquantized or int8 with one scale per channel only");
   if (s.splitK > 1 && s.tileM != 1)
     schedule.fail("split_k", "needs tile_m 1 (rows are looped inside each task)");
@@ -52,39 +53,64 @@ LinearSchedule readLinearSchedule(SpecObject &schedule, const Target &target,
     schedule.fail("tile_n", "must be a multiple of 2 x vector with pairs");
 
   int wholeTiles = n / s.tileN * s.tileN;
-  int perTaskDefault = s.splitK > 1 ? wholeTiles
-                       : s.gemm    ? 2 * s.tileN
-                       : layout == WeightLayout::KN ? roundUp((n + 3) / 4, s.tileN)
-                                                     : roundUp((n + 7) / 8, s.tileN);
+  int perTaskDefault = s.splitK > 1 || (kPairs && !s.gemm) ? wholeTiles
+                       : s.gemm                              ? 2 * s.tileN
+                       : layout == WeightLayout::KN          ? roundUp((n + 3) / 4, s.tileN)
+                                                             : roundUp((n + 7) / 8, s.tileN);
   s.nPerTask = static_cast<int>(
       schedule.intInRange("n_per_task", std::min(perTaskDefault, wholeTiles), 1, n));
   if (s.nPerTask % s.tileN != 0)
     schedule.fail("n_per_task", "must be a multiple of tile_n (" + std::to_string(s.tileN) + ")");
 
-  // The loop the unroll factor splits: the group (or all of k) for gemv kn, its
-  // vector steps for gemv nk, all of k for gemm.
+  std::string activations = schedule.optionalString("activations", "f32");
+  if (activations != "f32" && activations != "int8" && activations != "bf16")
+    schedule.fail("activations",
+                  "must be \"f32\", \"int8\" or \"bf16\", got \"" + activations + "\"");
+  s.int8Activations = activations == "int8";
+  s.bf16Activations = activations == "bf16";
+  if (s.bf16Activations) {
+    if (weight.type() != WeightType::BF16 || s.gemm || layout == WeightLayout::KN)
+      schedule.fail("activations", "\"bf16\" needs bf16 weights, strategy \"gemv\" and "
+                                   "layout \"kpairs\" or \"nk\"");
+    if (!target.has_feature(Target::AVX512_SapphireRapids))
+      schedule.fail("activations", "\"bf16\" needs bf16 dot products: a Halide target with "
+                                   "avx512_sapphirerapids");
+  }
+
+  // The loop the unroll factor splits, in reduction steps: the group (or all of k)
+  // for gemv kn, its vector steps for gemv nk, all of k for gemm; bf16 activations
+  // take k in pairs (kpairs) or in vectors of pairs (nk).
+  const bool pairSteps = kPairs && s.bf16Activations;
   int reduced = s.gemm ? k : weight.groupSize();
+  if (pairSteps)
+    reduced = k / 2;
   if (!s.gemm && layout == WeightLayout::NK) {
-    if (reduced % s.lanes != 0)
-      schedule.fail("vector", "must divide k" +
+    int step = s.bf16Activations ? 2 * s.lanes : s.lanes;
+    if (reduced % step != 0)
+      schedule.fail("vector", (s.bf16Activations ? "times 2 must divide k" : "must divide k") +
                                   std::string(weight.quantized() ? " and group_size" : "") +
                                   " for layout nk (" + std::to_string(reduced) + ")");
-    reduced /= s.lanes;
+    reduced /= step;
   }
-  int unrollDefault = s.gemm ? 2 : layout == WeightLayout::KN ? 4 : 1;
+  int unrollDefault = s.gemm ? (s.bf16Activations ? 1 : 2)
+                     : layout == WeightLayout::NK ? 1
+                     : s.bf16Activations          ? 2
+                                                  : 4;
   if (reduced % unrollDefault != 0)
     unrollDefault = 1;
   s.unroll = static_cast<int>(schedule.intInRange("unroll", unrollDefault, 1, 64));
   if (reduced % s.unroll != 0)
     schedule.fail("unroll", "must divide the unrolled loop's extent (" + std::to_string(reduced) +
                                 ")");
-  if (k % (s.splitK * s.unroll) != 0)
-    schedule.fail("split_k", "times unroll must divide k (" + std::to_string(k) + ")");
+  if ((pairSteps ? k / 2 : k) % (s.splitK * s.unroll) != 0)
+    schedule.fail("split_k", std::string("times unroll must divide ") +
+                                 (pairSteps ? "the k pairs (" + std::to_string(k / 2)
+                                            : "k (" + std::to_string(k)) +
+                                 ")");
+  if (kPairs && !pairSteps && (s.unroll % 2 != 0 || (k / s.splitK) % 2 != 0))
+    schedule.fail("unroll", "must be even, as must k / split_k, for layout \"kpairs\" "
+                            "(whole pairs per step)");
   s.parallel = schedule.optionalBool("parallel", true);
-  std::string activations = schedule.optionalString("activations", "f32");
-  if (activations != "f32" && activations != "int8")
-    schedule.fail("activations", "must be \"f32\" or \"int8\", got \"" + activations + "\"");
-  s.int8Activations = activations == "int8";
   // int8 rows are short (k bytes) and widening them to float32 takes more instructions per
   // byte than the out-of-order window hides, so by default a short int8 nk tile
   // (at most 384 steps) prefetches the next tile; f32, bf16 and long rows
@@ -129,9 +155,11 @@ LinearProduct::LinearProduct(Func x, Expr rows, const PackedMatrix &weight, Weig
   else
     rows_(kv, mv) = x_(kv, mv);
   wide_(a, b) = weight_.widened(a, b);
+  if (s_.bf16Activations)
+    bf16Rows_(kv, mv) = cast(BFloat(16), rows_(kv, mv));
   if (s_.gemm)
     defineGemm();
-  else if (layout_ == WeightLayout::KN && s_.splitK > 1)
+  else if (splitsK())
     defineGemvKnSplit();
   else if (layout_ == WeightLayout::KN)
     defineGemvKn();
@@ -158,11 +186,28 @@ void LinearProduct::defineGemvKn() {
   acc_(n, m) += grouped_(n, m, rg) * weight_.scale(rg, n);
 }
 
+bool LinearProduct::splitsK() const {
+  return layout_ == WeightLayout::KPairs || (layout_ == WeightLayout::KN && s_.splitK > 1);
+}
+
+Expr LinearProduct::pairProduct(const Expr &n, const Expr &j, const Expr &pair, const Expr &m) {
+  return cast<float>(weight_.pairElement(n, j, pair)) * cast<float>(bf16Rows_(2 * pair + j, m));
+}
+
 void LinearProduct::defineGemvKnSplit() {
   Var n = nVar_, m = mVar_, t("t"), half("half");
   const int chunk = k_ / s_.splitK;
-  RDom r(0, chunk, "r"), rt(0, s_.splitK, "rt");
+  RDom rt(0, s_.splitK, "rt");
   acc_(n, m) = 0.0f;
+  if (s_.bf16Activations) {
+    // r.x: the value within a pair, reduced across vector lanes by the dot product.
+    RDom r(0, 2, 0, chunk / 2, "r");
+    partial_(n, m, t) = 0.0f;
+    partial_(n, m, t) += pairProduct(n, r.x, t * (chunk / 2) + r.y, m);
+    acc_(n, m) += partial_(n, m, rt);
+    return;
+  }
+  RDom r(0, chunk, "r");
   if (weight_.pairs()) {
     // Sums per column pair and half (n = 2 * pair + half): dense in the pair.
     partial_(n, half, m, t) = 0.0f;
@@ -180,7 +225,13 @@ void LinearProduct::defineGemvKnSplit() {
 void LinearProduct::defineGemvNk() {
   Var n = nVar_, m = mVar_, l("l");
   const int lanes = s_.lanes;
-  if (!weight_.quantized()) {
+  if (s_.bf16Activations) {
+    // Lane l of step r sums k = 2 (r lanes + l) + j over j: one dot product.
+    RDom r(0, 2, 0, k_ / (2 * lanes), "r");
+    Expr index = 2 * (r.y * lanes + l) + r.x;
+    lanes_(l, n, m) = 0.0f;
+    lanes_(l, n, m) += cast<float>(weight_.bf16(index, n)) * cast<float>(bf16Rows_(index, m));
+  } else if (!weight_.quantized()) {
     RDom r(0, k_ / lanes, "r");
     lanes_(l, n, m) = 0.0f;
     lanes_(l, n, m) += rows_(r * lanes + l, m) * wide_(r * lanes + l, n);
@@ -233,19 +284,26 @@ void LinearProduct::defineGemvNkInt8() {
 
 void LinearProduct::defineGemm() {
   Var n = nVar_, m = mVar_, kv("kv");
-  if (layout_ == WeightLayout::KN)
-    panel_(n, kv) = weight_.value(n, kv);
-  else
+  if (layout_ == WeightLayout::NK)
     panel_(n, kv) = weight_.value(kv, n);
+  else
+    panel_(n, kv) = weight_.value(n, kv);
   RDom r(0, k_, "r");
   acc_(n, m) = 0.0f;
   acc_(n, m) += rows_(r, m) * panel_(n, r);
 }
 
 void LinearProduct::schedule(Func out) {
+  if (s_.bf16Activations) {
+    // Rounded once per call, in parallel over the rows of a multi-row schedule.
+    Var kv = bf16Rows_.args()[0], row = bf16Rows_.args()[1];
+    bf16Rows_.compute_root().vectorize(kv, s_.lanes);
+    if (s_.parallel && (s_.gemm || s_.tileM > 1))
+      bf16Rows_.parallel(row);
+  }
   if (s_.gemm)
     scheduleGemm(out);
-  else if (layout_ == WeightLayout::KN && s_.splitK > 1)
+  else if (splitsK())
     scheduleGemvKnSplit(out);
   else if (layout_ == WeightLayout::KN)
     scheduleGemvKn(out);
@@ -334,10 +392,28 @@ void LinearProduct::scheduleGemvKnSplit(Func out) {
   acc_.update().reorder(n, reductionVars(acc_)[0]).vectorize(n, lanes, guard);
 
   // Zeroing the partial sums is a few kilobytes: one serial loop, no second dispatch.
-  partial_.compute_root().vectorize(n, lanes, guard);
+  // Their rows are padded by a cache line: rows a multiple of 4 KiB apart (N = 768,
+  // 3072) alias in the store buffer, and each row's first load of a tile waited on
+  // the previous row's store (124M bf16 prefill of 12 tokens: ...).
+  const int columns = weight_.channels() / columnsPerStep;
+  const bool dots = s_.bf16Activations;
+  if (dots) {
+    // Each task sums its chunk into a buffer of its own, copied out afterwards (a few
+    // kilobytes): the dot products' stores then need no atomic operations (into one
+    // shared buffer Halide emitted compare-and-swap loops, one lane at a time).
+    Func chunkSums = partial_.in(acc_);
+    chunkSums.compute_root().vectorize(n, lanes, guard);
+    if (s_.parallel)
+      chunkSums.parallel(t);
+    partial_.compute_at(chunkSums, t);
+  } else {
+    partial_.compute_root();
+  }
+  partial_.vectorize(n, lanes, guard).align_storage(n, columns + lanes);
   // Each task: its chunk of rows, `unroll` rows per pass over its columns, tile_n
   // columns per register tile; the partial sums stay in L1 between passes.
-  RVar r = reductionVars(partial_)[0], ro("ro"), ri("ri");
+  std::vector<RVar> rvars = reductionVars(partial_);
+  RVar r = rvars[dots ? 1 : 0], ro("ro"), ri("ri");
   Var no("no"), ni("ni"), nt("nt"), nti("nti"), nv("nv"), nvi("nvi"), task("task");
   Stage update = partial_.update();
   update.split(r, ro, ri, s_.unroll)
@@ -348,12 +424,18 @@ void LinearProduct::scheduleGemvKnSplit(Func out) {
     Var half = partial_.args()[1];
     update.reorder(nvi, half, nv, ri, m, nt, ro, no, t).unroll(half);
     partial_.unroll(half);
+  } else if (dots) {
+    // Both values of a pair and a vector of columns: one dot-product instruction.
+    update.reorder(rvars[0], nvi, nv, ri, m, nt, ro, no, t).atomic().vectorize(rvars[0]);
   } else {
     update.reorder(nvi, nv, ri, m, nt, ro, no, t);
   }
-  update.vectorize(nvi).unroll(nv).unroll(ri).fuse(no, t, task);
-  if (s_.parallel)
-    update.parallel(task);
+  update.vectorize(nvi).unroll(nv).unroll(ri);
+  if (!dots) {
+    update.fuse(no, t, task);
+    if (s_.parallel)
+      update.parallel(task);
+  }
   prefetchWeights(update, ro);
 }
 
@@ -378,15 +460,18 @@ void LinearProduct::scheduleGemvNk(Func out) {
   // Every vector step loads one vector of x per row and one of each of the
   // tile_n weight rows, and feeds tile_n x tile_m accumulators.
   auto dotProducts = [&](Func f) {
-    RVar r = reductionVars(f)[0], ro("ro"), ri("ri");
-    f.update()
-        .split(r, ro, ri, s_.unroll)
-        .reorder(l, n, m, ri, ro)
-        .vectorize(l)
-        .unroll(n)
-        .unroll(m)
-        .unroll(ri);
-    prefetchWeights(f.update(), ro);
+    std::vector<RVar> rvars = reductionVars(f);
+    RVar ro("ro"), ri("ri");
+    Stage update = f.update();
+    if (s_.bf16Activations) // rvars[0] is the value within a pair (defineGemvNk)
+      update.split(rvars[1], ro, ri, s_.unroll)
+          .reorder(rvars[0], l, n, m, ri, ro)
+          .atomic()
+          .vectorize(rvars[0]);
+    else
+      update.split(rvars[0], ro, ri, s_.unroll).reorder(l, n, m, ri, ro);
+    update.vectorize(l).unroll(n).unroll(m).unroll(ri);
+    prefetchWeights(update, ro);
   };
   lanes_.compute_at(out, nt).vectorize(l);
   wholeRowTiles({acc_, lanes_, grouped_});
@@ -448,6 +533,8 @@ void LinearProduct::scheduleGemm(Func out) {
     out.parallel(no);
   // The task's columns, widened once and reused by every row tile.
   panel_.compute_at(out, no).vectorize(n, lanes);
+  if (weight_.pairing() == Pairing::ReducedPairWords) // both halves of each word at once
+    panel_.unroll(panel_.args()[1], 2);
 
   // The register tile: tile_m x tile_n accumulators, one k step at a time.
   Var av("av"), avi("avi");

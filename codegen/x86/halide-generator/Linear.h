@@ -19,16 +19,22 @@
 //       starting value. Sums are int32 within a group, scaled once per group.
 //     prefetch: weights of the step that many steps ahead are prefetched, one
 //       instruction per cache line; past the end of a row it reaches the next rows.
-//     split_k (kn; unquantized, or int8 with one scale per channel, applied to the
+//     split_k (kn or kpairs; unquantized, or int8 with one scale per channel, applied to the
 //       finished sums): the K rows are cut into split_k consecutive chunks,
 //       each task sums its chunk's rows over n_per_task columns (default all n) into
 //       partial sums, which are added up afterwards. With whole rows per task each
 //       thread reads one contiguous stretch of the matrix, which the hardware
 //       prefetchers follow, instead of a few cache lines of every row.
+//     activations "bf16" (bf16 weights; layout kpairs, or nk for gemv): the input rows
+//       are rounded to bf16 (to nearest, ties to even) and every 32 products are one
+//       bf16 dot-product instruction (vdpbf16ps, float32 sums) reading the weights as
+//       stored: no widening. A reduction step is one pair of k (kpairs) or 2 x vector
+//       values of k (nk); unroll counts these steps.
 //   "gemm" (prefill: many rows). Each task packs its n_per_task columns into a float32
 //     panel (widened, int8 scale applied, transposed for nk) once, then computes
 //     tile_m x tile_n register tiles over all rows, reading the panel from L2 and the
-//     tile_m input rows from L1; unroll: k steps unrolled.
+//     tile_m input rows from L1; unroll: k steps unrolled. With activations "bf16"
+//     (layout kpairs) the tiles read the stored pairs directly, no panel.
 #include "Spec.h"
 #include "Weights.h"
 
@@ -36,8 +42,9 @@
 
 namespace gpt2c::halide {
 
-// Where the packer put a fused_linear matrix: kn = w(n, k), nk = w(k, n).
-enum class WeightLayout { KN, NK };
+// Where the packer put a fused_linear matrix: kn = w(n, k), nk = w(k, n),
+// kpairs = bf16 w(2 n + j, p) holding W(2 p + j, n) (Weights.h, ReducedPairs).
+enum class WeightLayout { KN, NK, KPairs };
 
 struct LinearSchedule {
   bool gemm = false;   // "strategy": "gemv" (default) or "gemm"
@@ -51,6 +58,7 @@ struct LinearSchedule {
                         // many streaming steps ahead (0: leave it to the hardware)
   int splitK = 1;       // "split_k": gemv kn only; chunks of K summed by separate tasks
   bool int8Activations = false; // "activations": "int8" (default "f32")
+  bool bf16Activations = false; // "activations": "bf16"
   int activationGroup = 0;      // "activation_group": values per activation scale
 };
 
@@ -73,6 +81,11 @@ public:
   void schedule(Halide::Func out);
 
 private:
+  // Whether the gemv runs split-K tasks (kn with split_k > 1, and kpairs always).
+  bool splitsK() const;
+  // bf16 activations, kpairs: W(2 pair + j, n) x(2 pair + j, m) in float32.
+  Halide::Expr pairProduct(const Halide::Expr &n, const Halide::Expr &j,
+                           const Halide::Expr &pair, const Halide::Expr &m);
   void defineGemvKn();
   void defineGemvKnSplit();
   void defineGemvNk();
@@ -93,6 +106,8 @@ private:
   // activations int8: per-group scale and its inverse, the quantised rows, the
   // accumulators' starting values and the int32 dot products of a group.
   Halide::Func activationMax_, quantized_, offsets_, dots_;
+  // activations bf16: the input rows rounded to bf16.
+  Halide::Func bf16Rows_;
   const PackedMatrix &weight_;
   WeightLayout layout_;
   int k_;

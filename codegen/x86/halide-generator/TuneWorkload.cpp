@@ -88,9 +88,14 @@ Workload makeWorkload(const Json &entry, const WorkloadSizes &sizes) {
     const int k = sizeOf(entry, "k"), n = sizeOf(entry, "n");
     if (!entry.contains("layout"))
       throw SpecError("kernel '" + name + "': tune mode needs \"layout\" as a parameter");
-    const bool kn = entry.at("layout") == "kn";
+    const std::string layout = entry.at("layout");
     build.floats("x", {k, rows});
-    build.matrix("weight", "scales", "dtype", kn ? n : k, kn ? k : n, n, k, true);
+    if (layout == "kpairs") // bf16 w(2 n + j, p): Weights.h, ReducedPairs
+      build.matrix("weight", "scales", "dtype", 2 * n, k / 2, n, k, true);
+    else if (layout == "kn")
+      build.matrix("weight", "scales", "dtype", n, k, n, k, true);
+    else
+      build.matrix("weight", "scales", "dtype", k, n, n, k, true);
     build.floats("bias", {n});
     if (entry.at("norm").get<bool>()) {
       build.floats("gamma", {k});

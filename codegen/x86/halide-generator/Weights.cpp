@@ -58,16 +58,23 @@ void requireDense2D(OutputImageParam buffer, int extent0, int extent1) {
 
 PackedMatrix::PackedMatrix(const std::string &name, const std::string &scalesName,
                            WeightType type, int extent0, int extent1, int channelDim,
-                           int groupSize, bool pairs)
-    : type_(type), pairs_(pairs), channelDim_(channelDim),
-      reduced_(channelDim == 0 ? extent1 : extent0),
+                           int groupSize, Pairing pairing)
+    : type_(type), pairing_(pairing), channelDim_(channelDim),
+      reduced_(channelDim == 0 ? extent1 : extent0), channels_(channelDim == 0 ? extent0 : extent1),
       groupSize_(groupSize == 0 ? reduced_ : groupSize),
-      values_(pairs ? UInt(32) : storageType(type), 2, name) {
-  requireDense2D(values_, pairs ? extent0 / 2 : extent0, extent1);
+      values_(pairs() || pairing == Pairing::ReducedPairWords ? UInt(32) : storageType(type), 2,
+              name) {
+  if (pairs())
+    requireDense2D(values_, extent0 / 2, extent1);
+  else if (reducedPairs())
+    requireDense2D(values_, 2 * extent0, extent1 / 2);
+  else if (pairing == Pairing::ReducedPairWords)
+    requireDense2D(values_, extent0, extent1 / 2);
+  else
+    requireDense2D(values_, extent0, extent1);
   if (quantized()) {
     scales_ = ImageParam(Float(32), 2, scalesName);
-    int channels = channelDim == 0 ? extent0 : extent1;
-    requireDense2D(scales_, groups(), channels);
+    requireDense2D(scales_, groups(), channels_);
   }
 }
 
@@ -81,9 +88,26 @@ Expr PackedMatrix::widenedHalf(const Expr &pair, const Expr &half, const Expr &b
   return scaledHalf((top >> 3) & Expr(0x0fffe000u), top);
 }
 
+Expr PackedMatrix::bf16(const Expr &a, const Expr &b) const {
+  if (reducedPairs())
+    return pairElement(a, b % 2, b / 2);
+  return reinterpret(BFloat(16), values_(a, b));
+}
+
+Expr PackedMatrix::pairElement(const Expr &channel, const Expr &j, const Expr &pair) const {
+  return reinterpret(BFloat(16), values_(2 * channel + j, pair));
+}
+
 Expr PackedMatrix::widened(const Expr &a, const Expr &b) const {
-  if (pairs_)
+  if (pairs())
     return widenedHalf(a / 2, a % 2, b);
+  if (reducedPairs())
+    return cast<float>(bf16(a, b));
+  if (pairing_ == Pairing::ReducedPairWords) {
+    // An unrolled, pair-aligned loop makes b % 2 a constant: one of the two branches.
+    Expr word = values_(a, b / 2);
+    return reinterpret<float>(select(b % 2 == 0, word << 16, word & Expr(0xffff0000u)));
+  }
   Expr stored = values_(a, b);
   switch (type_) {
   case WeightType::F32:

@@ -20,8 +20,11 @@ constexpr std::array<std::pair<PackedDType, std::string_view>, 4> kDTypeNames = 
      {PackedDType::BF16, "bf16"},
      {PackedDType::F16, "f16"},
      {PackedDType::Int8, "int8"}}};
-constexpr std::array<std::pair<PackedLayout, std::string_view>, 3> kLayoutNames = {
-    {{PackedLayout::Row, "row"}, {PackedLayout::KN, "kn"}, {PackedLayout::NK, "nk"}}};
+constexpr std::array<std::pair<PackedLayout, std::string_view>, 4> kLayoutNames = {
+    {{PackedLayout::Row, "row"},
+     {PackedLayout::KN, "kn"},
+     {PackedLayout::NK, "nk"},
+     {PackedLayout::KPairs, "kpairs"}}};
 
 template <typename Table, typename Enum> std::string_view nameOf(const Table &table, Enum value) {
   for (const auto &[entry, name] : table)
@@ -53,14 +56,20 @@ std::int64_t elementCount(std::span<const std::int64_t> shape) {
 }
 
 // Element i of the packed order: the checkpoint's row-major index it comes from.
-// `nk` stores the [K][N] matrix transposed, so packed (n, k) reads source (k, n).
+// `nk` stores the [K][N] matrix transposed, so packed (n, k) reads source (k, n);
+// `kpairs` stores [K / 2][N][2], so packed (p, n, j) reads source (2p + j, n).
 std::int64_t sourceIndex(const PackingRecipe &recipe, std::span<const std::int64_t> shape,
                          std::int64_t packedIndex) {
-  if (recipe.layout != PackedLayout::NK)
-    return packedIndex;
-  auto [rows, cols] = matrixShape(shape);
-  std::int64_t n = packedIndex / rows, k = packedIndex % rows;
-  return k * cols + n;
+  auto [rows, cols] = recipe.layout == PackedLayout::Row ? MatrixShape{0, 0} : matrixShape(shape);
+  if (recipe.layout == PackedLayout::NK) {
+    std::int64_t n = packedIndex / rows, k = packedIndex % rows;
+    return k * cols + n;
+  }
+  if (recipe.layout == PackedLayout::KPairs) {
+    std::int64_t pair = packedIndex / (2 * cols), inPair = packedIndex % (2 * cols);
+    return (2 * pair + inPair % 2) * cols + inPair / 2;
+  }
+  return packedIndex;
 }
 
 // Stores every value converted to the slot's format. A value that is not finite
@@ -117,6 +126,14 @@ void validateRecipe(const PackingRecipe &recipe, std::span<const std::int64_t> s
   if (recipe.layout != PackedLayout::Row && !matrix)
     fail("{}: layout {} needs a 2-D tensor, '{}' has {} dimensions", where,
          packedLayoutName(recipe.layout), recipe.tensor, shape.size());
+  if (recipe.layout == PackedLayout::KPairs) {
+    if (recipe.kind != PackedKind::Values || recipe.dtype != PackedDType::BF16)
+      fail("{}: layout kpairs holds bf16 values only, not {} {}", where,
+           packedDTypeName(recipe.dtype), packedKindName(recipe.kind));
+    if (shape[0] % 2 != 0)
+      fail("{}: layout kpairs needs an even number of rows, '{}' has {}", where, recipe.tensor,
+           shape[0]);
+  }
   if (recipe.kind == PackedKind::Int8Scales) {
     if (recipe.dtype != PackedDType::F32)
       fail("{}: int8 scales are stored as f32, not {}", where, packedDTypeName(recipe.dtype));

@@ -27,6 +27,9 @@ struct LinearCase {
   std::function<int(const LinearBuffers &)> run;
   bool pairs = false; // the weight passed as uint32 column pairs
   int activationGroup = 0; // activations int8 in groups of this many values (0: float32)
+  bool kPairs = false; // kn weights in the packer's layout kpairs (bf16), as 16-bit values
+                       // with bf16 activations and as uint32 words otherwise
+  bool bf16Activations = false; // the kernel rounds its rows to bf16
 };
 
 std::ostream &operator<<(std::ostream &out, const LinearCase &c) { return out << c.name; }
@@ -69,7 +72,11 @@ TEST_P(FusedLinearTest, MatchesReference) {
     PaddedBuffer<float> x({c.k, rows}, 3), residual({c.n, rows}, 2), y({c.n, rows}, 5, -7.0f);
     random.fill(x.view, -2.0f, 2.0f);
     random.fill(residual.view, -1.0f, 1.0f);
-    LinearBuffers buffers{x.view.raw_buffer(),  c.pairs ? weight.storedAsPairs() : weight.stored(),
+    halide_buffer_t *stored = c.pairs                                ? weight.storedAsPairs()
+                              : c.kPairs && c.bf16Activations        ? weight.storedAsKPairs()
+                              : c.kPairs                             ? weight.storedAsKPairWords()
+                                                                     : weight.stored();
+    LinearBuffers buffers{x.view.raw_buffer(),  stored,
                           weight.scales(),
                           bias.raw_buffer(),    gamma.raw_buffer(), beta.raw_buffer(),
                           residual.view.raw_buffer(), y.view.raw_buffer()};
@@ -82,7 +89,8 @@ TEST_P(FusedLinearTest, MatchesReference) {
         row[k] = x.view(k, m);
       if (c.norm)
         row = layerNorm(row, gamma, beta, c.epsilon);
-      QuantisedRow quantised = quantiseActivations(row, c.activationGroup);
+      QuantisedRow quantised = c.bf16Activations ? roundActivationsToBf16(row)
+                                                 : quantiseActivations(row, c.activationGroup);
       for (int n = 0; n < c.n; ++n) {
         double sum = 0, magnitude = 0, oneStep = 0;
         for (int k = 0; k < c.k; ++k) {
@@ -181,6 +189,26 @@ const LinearCase kCases[] = {
      [](const LinearBuffers &b) {
        return linear_gemm_nk_bf16_norm(b.x, b.weight, b.bias, b.gamma, b.beta, b.y);
      }},
+    {"gemv_kpairs_split_bf16_dots_norm_gelu", 96, 208, "bf16", 0, true, true, true, false, 1e-5f,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kpairs_split_bf16_dots_norm_gelu(b.x, b.weight, b.bias, b.gamma, b.beta,
+                                                           b.y);
+     },
+     false, 0, true, true},
+    {"gemv_kpairs_bf16_dots_residual", 64, 192, "bf16", 0, true, false, false, true, 0,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kpairs_bf16_dots_residual(b.x, b.weight, b.bias, b.residual, b.y);
+     },
+     false, 0, true, true},
+    {"gemv_kpairs_split_bf16_f32_rows", 64, 208, "bf16", 0, true, true, false, true, 1e-5f,
+     [](const LinearBuffers &b) {
+       return linear_gemv_kpairs_split_bf16_f32_rows(b.x, b.weight, b.bias, b.gamma, b.beta,
+                                                     b.residual, b.y);
+     },
+     false, 0, true, false},
+    {"gemm_kpairs_bf16_gelu", 64, 208, "bf16", 0, true, false, true, false, 0,
+     [](const LinearBuffers &b) { return linear_gemm_kpairs_bf16_gelu(b.x, b.weight, b.bias, b.y); },
+     false, 0, true, false},
     {"gemm_kn_int8_gelu", 64, 208, "int8", 16, true, false, true, false, 0,
      [](const LinearBuffers &b) {
        return linear_gemm_kn_int8_gelu(b.x, b.weight, b.scales, b.bias, b.y);

@@ -124,6 +124,18 @@ inline double bf16Value(std::uint16_t bits) {
   return value;
 }
 
+// Kernels with bf16 activations ("activations": "bf16") round each value of a row
+// to bfloat16 (to nearest even) and multiply that; `steps` is one bf16 step at the
+// value (a row computed in double may round a value near a tie the other way).
+inline QuantisedRow roundActivationsToBf16(const std::vector<double> &row) {
+  QuantisedRow result{row, std::vector<double>(row.size(), 0.0)};
+  for (std::size_t k = 0; k < row.size(); ++k) {
+    result.values[k] = bf16Value(bf16Bits(float(row[k])));
+    result.steps[k] = std::fabs(row[k]) / 128.0;
+  }
+  return result;
+}
+
 // The value an IEEE half stands for, from its fields (not from float bit tricks).
 inline double f16Value(std::uint16_t bits) {
   const int sign = bits >> 15, exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff;

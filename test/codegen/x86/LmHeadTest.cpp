@@ -1,5 +1,6 @@
 // lm_head: logits(v, m) = sum_e x(e, m) weight(e, v) over a vocabulary that is not a
-// multiple of any tile, for f32, int8 with groups and bf16 (gemm), with a padded
+// multiple of any tile, for f32, int8 with groups and bf16 (gemm, and dot products of
+// rows rounded to bf16), with a padded
 // input view and output view.
 #include "KernelTestSupport.h"
 #include "TestWeights.h"
@@ -18,6 +19,7 @@ struct LmHeadCase {
   int groupSize;
   std::function<int(halide_buffer_t *, TestMatrix &, halide_buffer_t *)> run;
   int activationGroup = 0; // activations int8 in groups of this many values (0: float32)
+  bool bf16Activations = false; // the kernel rounds its rows to bf16
 };
 
 class LmHeadTest : public ::testing::TestWithParam<LmHeadCase> {};
@@ -35,7 +37,9 @@ TEST_P(LmHeadTest, MatchesReference) {
       std::vector<double> row(kEmbd);
       for (int e = 0; e < kEmbd; ++e)
         row[e] = x.view(e, m);
-      QuantisedRow quantised = quantiseActivations(row, c.activationGroup);
+      // The rows are float32 already: rounding them to bf16 here is exact.
+      QuantisedRow quantised = c.bf16Activations ? roundActivationsToBf16(row)
+                                                 : quantiseActivations(row, c.activationGroup);
       for (int v = 0; v < kVocab; ++v) {
         double sum = 0, magnitude = 0;
         for (int e = 0; e < kEmbd; ++e) {
@@ -63,6 +67,11 @@ const LmHeadCase kCases[] = {
        return lm_head_int8_vnni(x, w.stored(), w.scales(), out);
      },
      64},
+    {"bf16_dots", "bf16", 0,
+     [](halide_buffer_t *x, TestMatrix &w, halide_buffer_t *out) {
+       return lm_head_bf16_dots(x, w.stored(), out);
+     },
+     0, true},
     {"gemm_bf16", "bf16", 0,
      [](halide_buffer_t *x, TestMatrix &w, halide_buffer_t *out) {
        return lm_head_gemm_bf16(x, w.stored(), out);

@@ -57,6 +57,24 @@ public:
     return pairs_.raw_buffer();
   }
 
+  // bf16 with channels along dimension 0, stored(c, k): the packer's layout kpairs,
+  // kpairs(2 c + j, p) = stored(c, 2 p + j) (Weights.h, ReducedPairs).
+  halide_buffer_t *storedAsKPairs() {
+    const int channels = bits_.dim(0).extent(), reduced = bits_.dim(1).extent();
+    kPairs_ = Buffer<std::uint16_t>(2 * channels, reduced / 2);
+    kPairs_.for_each_element(
+        [&](int e, int p) { kPairs_(e, p) = bits_(e / 2, 2 * p + e % 2); });
+    return kPairs_.raw_buffer();
+  }
+
+  // The same kpairs bytes as uint32 words, words(c, p) (Weights.h, ReducedPairWords).
+  halide_buffer_t *storedAsKPairWords() {
+    storedAsKPairs();
+    pairs_ = Buffer<std::uint32_t>(reinterpret_cast<std::uint32_t *>(kPairs_.data()),
+                                   bits_.dim(0).extent(), bits_.dim(1).extent() / 2);
+    return pairs_.raw_buffer();
+  }
+
   // The value element (a, b) stands for.
   double value(int a, int b) const { return values_(a, b); }
 
@@ -65,7 +83,7 @@ private:
   int groupSize_;
   Buffer<double> values_;
   Buffer<float> f32_, scales_;
-  Buffer<std::uint16_t> bits_;
+  Buffer<std::uint16_t> bits_, kPairs_;
   Buffer<std::uint32_t> pairs_;
   Buffer<std::int8_t> q_;
 };

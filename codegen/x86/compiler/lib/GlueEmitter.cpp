@@ -438,14 +438,23 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
     arguments.push_back(describe(*view, {0}, slot++));
     return success();
   };
-  auto addMatrix = [&](Value value, bool transposedLayout, bool columnPairs = false) -> LogicalResult {
+  auto addMatrix = [&](Value value, const std::string &layout, bool columnPairs = false,
+                       bool pairWords = false) -> LogicalResult {
     FailureOr<View> view = viewOf(op, value);
     if (failed(view))
       return failure();
     View packed = *view;
-    if (transposedLayout) // packed [N][K]: the buffer (k, n)
+    if (layout == "nk") // packed [N][K]: the buffer (k, n)
       packed = denseView(view->pointer, {view->shape[1], view->shape[0]},
                          {view->staticShape[1], view->staticShape[0]}, view->element);
+    if (layout == "kpairs") {
+      // packed [K / 2][N][2]: the buffer (2 n + j, p) of 16-bit values, or for float32
+      // activations (n, p) of uint32 words (both halves of a pair)
+      int64_t pairs = view->staticShape[0] / 2, columns = view->staticShape[1];
+      int64_t inner = pairWords ? columns : 2 * columns;
+      packed = denseView(view->pointer, {constant(pairs), constant(inner)}, {pairs, inner},
+                         pairWords ? ElementType{kUInt, 32} : view->element);
+    }
     if (columnPairs) { // 16-bit [K][N] bytes as uint32 pairs of columns: [K][N / 2]
       int64_t pairs = view->staticShape[1] / 2;
       packed = denseView(view->pointer, {view->shape[0], constant(pairs)},
@@ -480,10 +489,10 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
     if (failed(ids) || failed(past))
       return failure();
     arguments.push_back(describe(*ids, {1, 0}, slot++));
-    if (failed(addMatrix(embed.getTokens(), false)))
+    if (failed(addMatrix(embed.getTokens(), "row")))
       return failure();
     addScales(embed.getTokens());
-    if (failed(addMatrix(embed.getPositions(), false)))
+    if (failed(addMatrix(embed.getPositions(), "row")))
       return failure();
     addScales(embed.getPositions());
     arguments.push_back(trunc(*past));
@@ -501,10 +510,11 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
   }
   if (auto linear = dyn_cast<gpt2::FusedLinearOp>(op)) {
     const KernelInfo *kernel = plan_.kernelFor(op);
-    bool transposed = kernel->spec["layout"] == "nk";
+    std::string layout = kernel->spec["layout"];
     bool columnPairs = kernel->spec["schedule"].value("pairs", false);
+    bool pairWords = kernel->spec["schedule"].value("activations", "f32") != "bf16";
     if (failed(addRows(linear.getInput())) ||
-        failed(addMatrix(linear.getWeight(), transposed, columnPairs)))
+        failed(addMatrix(linear.getWeight(), layout, columnPairs, pairWords)))
       return failure();
     addScales(linear.getWeight());
     if (failed(addVector(linear.getBias())))
@@ -560,7 +570,7 @@ LogicalResult PhaseEmitter::lower(Operation *op) {
     return callKernel(op, arguments);
   }
   if (auto head = dyn_cast<gpt2::LmHeadOp>(op)) {
-    if (failed(addRows(head.getInput())) || failed(addMatrix(head.getWeight(), false)))
+    if (failed(addRows(head.getInput())) || failed(addMatrix(head.getWeight(), "row")))
       return failure();
     addScales(head.getWeight());
     auto type = cast<RankedTensorType>(head.getResult().getType());

@@ -85,7 +85,11 @@ LogicalResult KernelPlan::addWeight(gpt2::WeightOp op, const std::string &layout
   // Vectors (biases, layer-norm parameters) are widened to float32, exactly: the
   // kernels read them in float32 whatever the checkpoint stored.
   values.dtype = type.getRank() == 1 ? PackedDType::F32 : packedDType(type);
-  values.layout = layout == "nk" ? PackedLayout::NK : layout == "kn" ? PackedLayout::KN : PackedLayout::Row;
+  std::optional<PackedLayout> packedLayout = parsePackedLayout(layout);
+  if (!packedLayout)
+    return op.emitError() << "x86 code generation: unknown weight layout '" << layout
+                          << "' for '" << op.getTensorName() << "'";
+  values.layout = *packedLayout;
   WeightSlots slots{{slots_.size(), values}, std::nullopt};
   if (auto quant = dyn_cast_or_null<gpt2::Int8QuantAttr>(type.getEncoding())) {
     slots.values.recipe.groupSize = quant.getGroupSize();
@@ -160,10 +164,14 @@ LogicalResult KernelPlan::plan(Operation *op) {
     if (!few.empty()) {
       int64_t maxRows = few.value("max_rows", int64_t(0));
       few.erase("max_rows");
-      if (maxRows < 1 || few.value("layout", std::string("kn")) != layout)
-        return op->emitError() << "x86 kernel planning: gpt2.few_rows_schedule needs max_rows >= 1 "
-                                  "and the weight layout of gpt2.schedule ('"
-                               << layout << "')";
+      // Both kernels take the same arguments: the same layout, and for kpairs the same
+      // view of it (16-bit values for bf16 activations, uint32 words otherwise).
+      auto bf16Dots = [](const Json &s) { return s.value("activations", "f32") == "bf16"; };
+      if (maxRows < 1 || few.value("layout", std::string("kn")) != layout ||
+          bf16Dots(few) != bf16Dots(schedule))
+        return op->emitError() << "x86 kernel planning: gpt2.few_rows_schedule needs max_rows >= 1, "
+                                  "the weight layout of gpt2.schedule ('"
+                               << layout << "') and its activations";
       spec["schedule"] = few;
       fewRowsKernelOfOp_[op] = {std::size_t(&addKernel("fused_linear", spec) - kernels_.data()),
                                 maxRows};

@@ -29,13 +29,17 @@ std::string existing(const std::string &path, const char *what) {
 
 } // namespace
 
-bool needsVnni(const nlohmann::json &generatorSpec) {
+bool needsDotProducts(const nlohmann::json &generatorSpec) {
+  auto dotProducts = [](const nlohmann::json &schedule) {
+    std::string activations = schedule.value("activations", "");
+    return activations == "int8" || activations == "bf16";
+  };
   for (const nlohmann::json &kernel : generatorSpec.value("kernels", nlohmann::json::array())) {
-    if (kernel.contains("schedule") && kernel["schedule"].value("activations", "") == "int8")
+    if (kernel.contains("schedule") && dotProducts(kernel["schedule"]))
       return true;
     for (const nlohmann::json &candidate :
          kernel.value("candidates", nlohmann::json::array())) // gpt2c tune's entries
-      if (candidate.value("activations", "") == "int8")
+      if (dotProducts(candidate))
         return true;
   }
   return false;
@@ -43,7 +47,7 @@ bool needsVnni(const nlohmann::json &generatorSpec) {
 
 std::string halideTargetFor(const nlohmann::json &generatorSpec, const std::string &requested) {
   std::string target = requested.empty() ? kDefaultHalideTarget : requested;
-  if (needsVnni(generatorSpec) && target.find("avx512_sapphirerapids") == std::string::npos)
+  if (needsDotProducts(generatorSpec) && target.find("avx512_sapphirerapids") == std::string::npos)
     target += "-avx512_sapphirerapids";
   return target;
 }

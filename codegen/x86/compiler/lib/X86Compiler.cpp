@@ -72,9 +72,9 @@ void compile(const CompileOptions &options) {
       kernelObjects.push_back(entry.path().string());
 
   artifact::ArtifactSpec spec;
-  if (needsVnni(generatorSpec))
-    spec.target.cpuFeatures.insert(spec.target.cpuFeatures.end(), kVnniCpuFeatures.begin(),
-                                   kVnniCpuFeatures.end());
+  if (needsDotProducts(generatorSpec))
+    spec.target.cpuFeatures.insert(spec.target.cpuFeatures.end(), kDotProductCpuFeatures.begin(),
+                                   kDotProductCpuFeatures.end());
   spec.maxBatch = options.maxBatch;
   spec.maxTokens = options.maxTokens;
   spec.weights = plan->slots();

@@ -8,7 +8,9 @@
 // A slot holds either the values of a tensor (in float32, bf16 or f16 bits, or
 // int8 codes) or the float32 scales of a tensor quantized to int8. Values of a 2-D
 // tensor are row-major in the checkpoint's order (layout `row`, or `kn` for the
-// [K][N] matrices of linear layers, the same bytes) or transposed (`nk`). Int8
+// [K][N] matrices of linear layers, the same bytes), transposed (`nk`), or bf16 in
+// pairs of rows (`kpairs`: [K / 2][N][2], rows 2p and 2p + 1 of each column
+// adjacent, the operand order of a bf16 dot-product instruction). Int8
 // codes and scales come from quantizeInt8 (Int8Quantization.h): scales are
 // row-major [channels][groups] whatever the layout of the codes. Bytes are in the
 // host's order (little-endian on x86).
@@ -26,7 +28,7 @@ namespace gpt2c {
 
 enum class PackedKind { Values, Int8Scales };
 enum class PackedDType { F32, BF16, F16, Int8 };
-enum class PackedLayout { Row, KN, NK };
+enum class PackedLayout { Row, KN, NK, KPairs };
 
 struct PackingRecipe {
   std::string tensor; // canonical name, e.g. "h.0.attn.c_attn.weight"
@@ -45,7 +47,7 @@ struct PackingRecipe {
 };
 
 // Names as the artifact manifest spells them: "values" | "int8_scales",
-// "f32" | "bf16" | "f16" | "int8", "row" | "kn" | "nk".
+// "f32" | "bf16" | "f16" | "int8", "row" | "kn" | "nk" | "kpairs".
 std::string_view packedKindName(PackedKind kind);
 std::string_view packedDTypeName(PackedDType dtype);
 std::string_view packedLayoutName(PackedLayout layout);
@@ -55,7 +57,8 @@ std::optional<PackedLayout> parsePackedLayout(std::string_view name);
 std::size_t packedElementSize(PackedDType dtype);
 
 // Throws gpt2c::Error, prefixed with `where`, when the recipe cannot apply to a
-// tensor of `shape`: a matrix layout or int8 for a tensor that is not 2-D, scales
+// tensor of `shape`: a matrix layout or int8 for a tensor that is not 2-D, kpairs
+// for anything but bf16 values of an even number of rows, scales
 // not in f32 or not `row`, int8 options on a float slot, a group size that does
 // not divide the reduced length, an axis other than 0 or 1.
 void validateRecipe(const PackingRecipe &recipe, std::span<const std::int64_t> shape,

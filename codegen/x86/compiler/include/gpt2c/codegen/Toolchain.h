@@ -13,15 +13,15 @@ namespace gpt2c::x86 {
 inline constexpr const char *kDefaultHalideTarget =
     "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake-no_asserts";
 
-// Kernels that quantise their activations ("activations": "int8") are VNNI dot
-// products: the Halide target gains avx512_sapphirerapids and the artifact requires
-// avx512vnni and avx512bf16 (Halide's feature enables both in LLVM).
-bool needsVnni(const nlohmann::json &generatorSpec);
+// Kernels with int8 or bf16 activations ("activations": "int8" | "bf16") are VNNI
+// or bf16 dot products: the Halide target gains avx512_sapphirerapids and the
+// artifact requires avx512vnni and avx512bf16 (Halide's feature enables both in LLVM).
+bool needsDotProducts(const nlohmann::json &generatorSpec);
 // `requested` (empty: kDefaultHalideTarget), with the features `generatorSpec` needs.
 std::string halideTargetFor(const nlohmann::json &generatorSpec, const std::string &requested);
-// The CPU features VNNI kernels add to an artifact's requirements
+// The CPU features dot-product kernels add to an artifact's requirements
 // (__builtin_cpu_supports names).
-inline const std::vector<std::string> kVnniCpuFeatures = {"avx512vnni", "avx512bf16"};
+inline const std::vector<std::string> kDotProductCpuFeatures = {"avx512vnni", "avx512bf16"};
 
 std::string halideGenerator();   // gpt2c-halide-gen ($GPT2C_HALIDE_GEN overrides)
 std::string phaseSupportObject(); // phase_support.o
