@@ -2,23 +2,29 @@
 //
 // Parameters: k, n, dtype, group_size (int8), layout, norm, epsilon (norm), gelu, residual.
 // Schedule fields (all optional but "layout"; Linear.h says what they do):
-//   layout      "kn" | "nk": how the packer stores W. May be given as a parameter
-//               instead (KERNELS.md lists it among both); if both, they must agree.
+//   layout      "kn" | "nk" | "kpairs" (bf16, even k): how the packer stores W. May be
+//               given as a parameter instead (KERNELS.md lists it among both); if both,
+//               they must agree. kpairs is the weight argument w(2 n + j, p) of 16-bit
+//               values with activations "bf16", else w(n, p) of uint32 words (Weights.h).
 //   strategy    "gemv" (default; decode, few rows) | "gemm" (prefill, many rows)
 //   vector      float32 lanes (default 16 on AVX-512)
 //   tile_m      rows per register tile (gemv 1, gemm 6)
 //   tile_n      outputs per register tile (gemv kn 4*vector, gemv nk 4, gemm 4*vector)
 //   n_per_task  output columns per parallel task (gemv nk n/8, gemv kn n/4, gemm 2*tile_n)
-//   unroll      reduction steps unrolled (gemv kn 4, gemv nk 1, gemm 2)
+//   unroll      reduction steps unrolled (gemv kn 4, gemv nk 1, gemm 2; kpairs: even,
+//               and with activations "bf16" counted in pairs of k, default 2)
 //   prefetch    gemv: software prefetch distance in streaming steps (default: int8 nk,
 //               one tile ahead when a tile is at most 384 steps; otherwise 0, off)
-//   split_k     gemv kn, unquantized or int8 per channel: consecutive chunks of K summed
-//               by separate tasks (default 1; above 1, n_per_task defaults to all n)
+//   split_k     gemv kn or kpairs, unquantized or int8 per channel: consecutive chunks
+//               of K summed by separate tasks (default 1; above 1, and for kpairs,
+//               n_per_task defaults to all n)
 //   pairs       bf16 or f16, layout kn, gemv with split_k: the weight argument is the same
 //               bytes as uint32 pairs of columns, w(n / 2, k) (Weights.h); default false
-//   activations "f32" (default) | "int8": gemv nk with int8 weights only; the rows are
-//               quantised to int8 and every 64 weight bytes are one VNNI dot product
-//               (the Halide target needs avx512_sapphirerapids)
+//   activations "f32" (default) | "int8" | "bf16". int8: gemv nk with int8 weights
+//               only; the rows are quantised to int8 and every 64 weight bytes are one
+//               VNNI dot product. bf16: gemv kpairs or nk with bf16 weights; the rows are
+//               rounded to bf16 and every 32 products are one vdpbf16ps. Both need a
+//               Halide target with avx512_sapphirerapids.
 //   activation_group  values per activation scale with "int8": a multiple of 64
 //               dividing k and the weights' group size (default 64)
 //   parallel    split the tasks over the thread pool (default true)
@@ -71,7 +77,8 @@ KernelDefinition defineFusedLinear(KernelSpec &spec, const Target &target) {
   const bool gelu = params.requireBool("gelu"), residual = params.requireBool("residual");
   params.rejectUnknownFields();
 
-  // kn: w(n, k), channels along dimension 0; nk: w(k, n), channels along dimension 1.
+  // kn and kpairs: channels along dimension 0 (w(n, k), Weights.h's pairings); nk: w(k, n),
+  // channels along dimension 1.
   const bool pairs = spec.schedule.optionalBool("pairs", false);
   if (pairs && ((dtype != WeightType::BF16 && dtype != WeightType::F16) ||
                 layout != WeightLayout::KN || n % 2 != 0))

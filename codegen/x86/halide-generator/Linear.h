@@ -25,16 +25,16 @@
 //       partial sums, which are added up afterwards. With whole rows per task each
 //       thread reads one contiguous stretch of the matrix, which the hardware
 //       prefetchers follow, instead of a few cache lines of every row.
-//     activations "bf16" (bf16 weights; layout kpairs, or nk for gemv): the input rows
-//       are rounded to bf16 (to nearest, ties to even) and every 32 products are one
-//       bf16 dot-product instruction (vdpbf16ps, float32 sums) reading the weights as
-//       stored: no widening. A reduction step is one pair of k (kpairs) or 2 x vector
-//       values of k (nk); unroll counts these steps.
+//     activations "bf16" (bf16 weights, layout kpairs or nk): the input rows are
+//       rounded to bf16 (to nearest, ties to even) and every 32 products are one bf16
+//       dot-product instruction (vdpbf16ps, float32 sums) reading the weights as stored:
+//       no widening. A reduction step is one pair of k (kpairs) or 2 x vector values of
+//       k (nk); unroll counts these steps. kpairs with float32 activations reads the
+//       pairs as uint32 words, widened with one shift or mask each.
 //   "gemm" (prefill: many rows). Each task packs its n_per_task columns into a float32
 //     panel (widened, int8 scale applied, transposed for nk) once, then computes
 //     tile_m x tile_n register tiles over all rows, reading the panel from L2 and the
-//     tile_m input rows from L1; unroll: k steps unrolled. With activations "bf16"
-//     (layout kpairs) the tiles read the stored pairs directly, no panel.
+//     tile_m input rows from L1; unroll: k steps unrolled.
 #include "Spec.h"
 #include "Weights.h"
 

@@ -58,6 +58,11 @@ const std::string kActivationGroup = linear(
     R"(, "dtype": "int8", "group_size": 0, "schedule": {"layout": "nk", "activations": "int8", "activation_group": 48})");
 const std::string kActivationGroupAlone =
     linear(R"(, "schedule": {"layout": "kn", "activation_group": 64})");
+const std::string kKPairsFloat32 = linear(R"(, "schedule": {"layout": "kpairs"})");
+const std::string kBf16ActivationsGemm = linear(
+    R"(, "dtype": "bf16", "schedule": {"layout": "kpairs", "strategy": "gemm", "activations": "bf16"})");
+const std::string kKPairsOddUnroll =
+    linear(R"(, "dtype": "bf16", "schedule": {"layout": "kpairs", "unroll": 1})");
 const std::string kDuplicate =
     R"({"kernels": [{"name": "ln", "kind": "layer_norm", "width": 8, "epsilon": 1e-5},
                    {"name": "ln", "kind": "layer_norm", "width": 8, "epsilon": 1e-5}]})";
@@ -85,6 +90,13 @@ const ErrorCase kCases[] = {
      "schedule field 'activation_group' must be a multiple of 64 dividing k (64)"},
     {"ActivationGroupWithoutInt8", kActivationGroupAlone.c_str(),
      "schedule field 'activation_group' applies to activations \"int8\" only"},
+    {"KPairsNeedBf16", kKPairsFloat32.c_str(),
+     "schedule field 'layout' \"kpairs\" needs bf16 weights and an even k"},
+    {"Bf16ActivationsNeedGemv", kBf16ActivationsGemm.c_str(),
+     "schedule field 'activations' \"bf16\" needs bf16 weights, strategy \"gemv\" and layout "
+     "\"kpairs\" or \"nk\""},
+    {"KPairsWholePairsPerStep", kKPairsOddUnroll.c_str(),
+     "schedule field 'unroll' must be even, as must k / split_k, for layout \"kpairs\""},
     {"DuplicateName", kDuplicate.c_str(), "kernel 'ln': duplicate name"},
     {"VectorNotDividingHeadDim", kAttentionVector.c_str(),
      "kernel 'att': schedule field 'vector' must divide head_dim (24)"},
